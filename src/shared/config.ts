@@ -1,0 +1,91 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/**
+ * The one place that reads the environment. Every variable is declared here with its default and rule;
+ * `.env.example` documents the same list. A bad value is reported by variable name and rule — never by
+ * value, because the value may be a password.
+ */
+
+const urlWithScheme = (schemes: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return schemes.includes(new URL(value).protocol.replace(/:$/, ''));
+    } catch {
+      return false;
+    }
+  }, `must be a URL with scheme ${schemes.map((s) => `${s}://`).join(' or ')}`);
+
+const booleanFlag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''], {
+    error: 'must be one of 1, 0, true, false, yes, no, on, off',
+  })
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const intIn = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be a whole number between ${min} and ${max}`);
+
+const envSchema = z.object({
+  DATABASE_URL: urlWithScheme(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/tracktion'),
+  RABBITMQ_URL: urlWithScheme(['amqp', 'amqps']).default('amqp://guest:guest@127.0.0.1:5672'),
+  REDIS_URL: urlWithScheme(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  LOG_PRETTY: booleanFlag.default(false),
+  TRACKTION_NAMESPACE: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,39}$/, 'must be 1-40 characters: lowercase letters, digits, _ or -, starting with a letter')
+    .default('tracktion'),
+  ANALYSIS_VERSION: z.string().min(1).max(20, 'must be 1-20 characters').default('2024.1'),
+  BACKFILL_RANGE_SIZE: intIn(1, 1_000_000).default(2000),
+  CONSUMER_PREFETCH: intIn(1, 1000).default(2),
+  BACKFILL_MAX_ATTEMPTS: intIn(1, 100).default(5),
+  BACKFILL_RETRY_BASE_MS: intIn(10, 3_600_000).default(1000),
+  SHUTDOWN_GRACE_MS: intIn(0, 3_600_000).default(30_000),
+  HEARTBEAT_TTL_SECONDS: intIn(2, 3600).default(15),
+});
+
+export type Config = Readonly<z.infer<typeof envSchema>>;
+export type Env = Record<string, string | undefined>;
+
+/** Parse an environment into the frozen config; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Env): Config {
+  const result = envSchema.safeParse(dropEmpty(env));
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`bad configuration — ${problems.join('; ')}`);
+  }
+  return Object.freeze(result.data);
+}
+
+/** Unset and empty are the same to an operator: both mean "use the default". */
+function dropEmpty(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+}
+
+/** Read `.env` (or TRACKTION_ENV_FILE) under the real environment: a variable set in the environment wins. */
+export function environmentWithDotenv(env: Env = process.env): Env {
+  const path = env.TRACKTION_ENV_FILE ?? '.env';
+  if (!existsSync(path)) {
+    if (env.TRACKTION_ENV_FILE) throw new ConfigError(`TRACKTION_ENV_FILE: file not found: ${path}`);
+    return env;
+  }
+  return { ...parseDotenv(readFileSync(path)), ...env };
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed once on first use. */
+export function getConfig(): Config {
+  cached ??= loadConfig(environmentWithDotenv());
+  return cached;
+}
