@@ -53,6 +53,15 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_MS: intIn(0, 3_600_000).default(30_000),
   HEARTBEAT_TTL_SECONDS: intIn(2, 3600).default(15),
 });
+  BACKUP_DIR: z.string().min(1).default('backups'),
+  PREFLIGHT_LONG_TRANSACTION_SECONDS: intIn(1, 86_400).default(300),
+  PREFLIGHT_MAX_CONNECTIONS: intIn(0, 100_000).default(5),
+  PREFLIGHT_MAX_DISK_USED_PERCENT: intIn(1, 100).default(90),
+  MIGRATION_LOCK_TIMEOUT_MS: intIn(10, 60_000).default(500),
+  MIGRATION_ONLINE_LOCK_TIMEOUT_MS: intIn(10, 3_600_000).default(30_000),
+  MIGRATION_STATEMENT_TIMEOUT_MS: intIn(100, 3_600_000).default(2000),
+  MIGRATION_LOCK_RETRIES: intIn(0, 100).default(5),
+  MIGRATION_LOCK_RETRY_DELAY_MS: intIn(1, 600_000).default(1000),
 
 export type Config = Readonly<z.infer<typeof envSchema>>;
 export type Env = Record<string, string | undefined>;
