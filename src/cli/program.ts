@@ -1,5 +1,8 @@
 import { Command } from 'commander';
 import { registerConvertCommand } from './convertCommand.js';
+import { registerBackfillCommand } from './backfillCommand.js';
+import { registerDemoCommands, registerSeedDemoCommand } from './demoCommand.js';
+import { registerFleetCommands } from './fleetCommands.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -23,5 +26,10 @@ export function buildProgram(): Command {
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   registerConvertCommand(program);
+  // Fleet commands last: `seed-demo` attaches to the `db` group registered above.
+  registerBackfillCommand(program);
+  registerFleetCommands(program);
+  registerDemoCommands(program);
+  registerSeedDemoCommand(program);
   return program;
 }

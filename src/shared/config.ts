@@ -50,9 +50,9 @@ const envSchema = z.object({
   CONSUMER_PREFETCH: intIn(1, 1000).default(2),
   BACKFILL_MAX_ATTEMPTS: intIn(1, 100).default(5),
   BACKFILL_RETRY_BASE_MS: intIn(10, 3_600_000).default(1000),
+  RANGE_STATEMENT_TIMEOUT_MS: intIn(100, 3_600_000).default(60_000),
   SHUTDOWN_GRACE_MS: intIn(0, 3_600_000).default(30_000),
   HEARTBEAT_TTL_SECONDS: intIn(2, 3600).default(15),
-});
   BACKUP_DIR: z.string().min(1).default('backups'),
   PREFLIGHT_LONG_TRANSACTION_SECONDS: intIn(1, 86_400).default(300),
   PREFLIGHT_MAX_CONNECTIONS: intIn(0, 100_000).default(5),
@@ -62,6 +62,7 @@ const envSchema = z.object({
   MIGRATION_STATEMENT_TIMEOUT_MS: intIn(100, 3_600_000).default(2000),
   MIGRATION_LOCK_RETRIES: intIn(0, 100).default(5),
   MIGRATION_LOCK_RETRY_DELAY_MS: intIn(1, 600_000).default(1000),
+});
 
 export type Config = Readonly<z.infer<typeof envSchema>>;
 export type Env = Record<string, string | undefined>;
@@ -97,4 +98,12 @@ let cached: Config | undefined;
 export function getConfig(): Config {
   cached ??= loadConfig(environmentWithDotenv());
   return cached;
+}
+
+/**
+ * The environment for a child process of ours (the demo's producer and consumers): this process's
+ * environment with some variables replaced. Lives here because only this module reads the environment.
+ */
+export function childEnvironment(overrides: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
 }

@@ -1,0 +1,140 @@
+import { Command, Option } from 'commander';
+import { userInfo, hostname } from 'node:os';
+import { createJob, getJob, latestJob, listJobs } from '../shared/ledger/jobs.js';
+import { errorSummary, rowErrors } from '../shared/ledger/errors.js';
+import { collectJobStatus } from '../shared/status/jobStatus.js';
+import { addRequest, openRequestQueue } from '../producer/requestQueue.js';
+import { UsageError } from '../shared/errors.js';
+import { withFleet, type FleetContext } from './fleetContext.js';
+import { analysisVersionOption, intOption } from './options.js';
+import { formatTable, printJson, printLine, printMessage } from './output.js';
+import { formatStatus } from './statusFormat.js';
+import { waitForJob } from './backfillWait.js';
+import { toCsvLine } from './csv.js';
+
+/** `backfill …`: enqueue a job and watch it. Operating a running job (pause, retry …) lives beside it. */
+export function registerBackfillCommand(program: Command): void {
+  const backfill = program.command('backfill').description('Enqueue and watch backfill jobs (legacy analysis_data → new columns)');
+
+  backfill.command('enqueue')
+    .description('Record a backfill job (id bounds frozen now) and hand its request to the producers')
+    .addOption(new Option('--analysis-version <v>', 'target analysis_version (1-20 chars; default ANALYSIS_VERSION)').argParser(analysisVersionOption))
+    .addOption(new Option('--range-size <n>', 'rows with legacy data per range (default BACKFILL_RANGE_SIZE)').argParser(intOption(1, 1_000_000)))
+    .addOption(new Option('--from-id <a>', 'lowest track id to convert').argParser(intOption(0, 2_147_483_647)))
+    .addOption(new Option('--to-id <b>', 'highest track id to convert').argParser(intOption(0, 2_147_483_647)))
+    .option('--wait', 'follow the job until it ends (exit code as `backfill wait`)')
+    .addOption(new Option('--timeout <s>', 'with --wait: give up after this many seconds (exit 2)').argParser(intOption(1, 31_536_000)))
+    .option('--json', 'print {"jobId": …} as JSON')
+    .addHelpText('after', '\nExample:\n  tracktion-migrate backfill enqueue --range-size 2000 --json\n  tracktion-migrate backfill enqueue --from-id 1 --to-id 500000 --wait')
+    .action(async (opts: { analysisVersion?: string; rangeSize?: number; fromId?: number; toId?: number; wait?: boolean; timeout?: number; json?: boolean }) => {
+      if (opts.fromId !== undefined && opts.toId !== undefined && opts.fromId > opts.toId) {
+        throw new UsageError('--from-id must not be greater than --to-id');
+      }
+      await withFleet(async (ctx) => {
+        const pool = await ctx.pool();
+        const redis = await ctx.redis();
+        const job = await createJob(pool, {
+          analysisVersion: opts.analysisVersion ?? ctx.config.ANALYSIS_VERSION,
+          rangeSize: opts.rangeSize ?? ctx.config.BACKFILL_RANGE_SIZE,
+          fromId: opts.fromId, toId: opts.toId,
+          requestedBy: `${userInfo().username}@${hostname()}`,
+        });
+        const queue = openRequestQueue(redis, ctx.names);
+        try {
+          await addRequest(queue, job.id);
+        } finally {
+          await queue.close();
+        }
+        if (opts.json) printJson({ jobId: job.id });
+        else printLine(String(job.id));
+        printMessage(`backfill job ${job.id} enqueued (ids ${job.minId ?? '-'}..${job.maxId ?? '-'}, range size ${job.rangeSize}); a running producer will take it`);
+        if (opts.wait) {
+          const { code } = await waitForJob(ctx, job.id, { timeoutSeconds: opts.timeout, progress: true });
+          process.exitCode = code;
+        }
+      });
+    });
+
+  backfill.command('status [job]')
+    .description('State, ranges, tracks, rate, ETA, queue depth and consumers of a job (default: the latest)')
+    .option('--json', 'print the status as one JSON object')
+    .action(async (jobArg: string | undefined, opts: { json?: boolean }) => {
+      await withFleet(async (ctx) => {
+        const job = await findJob(ctx, jobArg);
+        const status = await collectJobStatus(await ctx.statusDeps({ requireBroker: false }), job);
+        if (opts.json) printJson(status);
+        else printLine(formatStatus(status));
+      });
+    });
+
+  backfill.command('list')
+    .description('Backfill jobs, newest first')
+    .option('--json', 'print a JSON array')
+    .action(async (opts: { json?: boolean }) => {
+      await withFleet(async (ctx) => {
+        const jobs = await listJobs(await ctx.pool());
+        if (opts.json) {
+          printJson(jobs.map((j) => ({ jobId: j.id, state: j.state, analysisVersion: j.analysisVersion, rangesTotal: j.rangesTotal,
+            minId: j.minId, maxId: j.maxId, createdAt: j.createdAt.toISOString(), finishedAt: j.finishedAt?.toISOString() ?? null })));
+        } else {
+          printLine(formatTable(['JOB', 'STATE', 'VERSION', 'RANGES', 'IDS', 'CREATED'],
+            jobs.map((j) => [j.id, j.state, j.analysisVersion, j.rangesTotal, `${j.minId ?? '-'}..${j.maxId ?? '-'}`, j.createdAt.toISOString()])));
+        }
+      });
+    });
+
+  backfill.command('wait <job>')
+    .description('Wait for a job to end: exit 0 completed, 1 failed or with failed ranges, 2 timeout')
+    .addOption(new Option('--timeout <s>', 'give up after this many seconds').argParser(intOption(1, 31_536_000)))
+    .option('--json', 'print the final status as JSON')
+    .action(async (jobArg: string, opts: { timeout?: number; json?: boolean }) => {
+      await withFleet(async (ctx) => {
+        const job = await findJob(ctx, jobArg);
+        const { code, status } = await waitForJob(ctx, job.id, { timeoutSeconds: opts.timeout, progress: !opts.json });
+        if (opts.json) printJson(status);
+        process.exitCode = code;
+      });
+    });
+
+  backfill.command('errors <job>')
+    .description('Every row error of a job: track id, file path, code, key, message')
+    .option('--code <code>', 'only errors with this code (invalid_json, not_an_object, invalid_value, unstorable, too_large)')
+    .option('--summary', 'counts by code with a sample track each')
+    .addOption(new Option('--json', 'one JSON array of {trackId, filePath, code, key, message}').conflicts('csv'))
+    .addOption(new Option('--csv', 'CSV with a header line').conflicts('json'))
+    .action(async (jobArg: string, opts: { code?: string; summary?: boolean; json?: boolean; csv?: boolean }) => {
+      await withFleet(async (ctx) => {
+        const job = await findJob(ctx, jobArg);
+        const pool = await ctx.pool();
+        if (opts.summary) {
+          const summary = await errorSummary(pool, job.id);
+          if (opts.json) printJson(summary);
+          else printLine(formatTable(['CODE', 'COUNT', 'SAMPLE TRACK', 'SAMPLE MESSAGE'], summary.map((s) => [s.code, s.count, s.sampleTrackId, s.sampleMessage])));
+          return;
+        }
+        await printErrors(rowErrors(pool, job.id, opts.code), opts.json ? 'json' : opts.csv ? 'csv' : 'text');
+      });
+    });
+}
+
+async function printErrors(errors: AsyncIterable<{ trackId: number; filePath: string | null; code: string; key: string | null; message: string }>, format: 'json' | 'csv' | 'text'): Promise<void> {
+  let first = true;
+  if (format === 'json') process.stdout.write('[');
+  if (format === 'csv') printLine('track_id,file_path,code,key,message');
+  for await (const e of errors) {
+    if (format === 'json') process.stdout.write(`${first ? '' : ','}\n${JSON.stringify({ trackId: e.trackId, filePath: e.filePath, code: e.code, key: e.key, message: e.message })}`);
+    else if (format === 'csv') printLine(toCsvLine([e.trackId, e.filePath, e.code, e.key, e.message]));
+    else printLine(`${e.trackId}\t${e.code}\t${e.key ?? '-'}\t${e.filePath ?? '-'}\t${e.message}`);
+    first = false;
+  }
+  if (format === 'json') process.stdout.write(first ? ']\n' : '\n]\n');
+}
+
+/** The job named on the command line, or the latest one; a clear error when there is none. */
+export async function findJob(ctx: FleetContext, jobArg: string | undefined) {
+  const pool = await ctx.pool();
+  if (jobArg !== undefined && !/^[1-9]\d{0,14}$/.test(jobArg)) throw new UsageError(`job must be a job id (a positive whole number), got ${JSON.stringify(jobArg.slice(0, 40))}`);
+  const job = jobArg === undefined ? await latestJob(pool) : await getJob(pool, Number(jobArg));
+  if (!job) throw new UsageError(jobArg === undefined ? 'there are no backfill jobs yet (backfill enqueue starts one)' : `no backfill job ${jobArg}`);
+  return job;
+}

@@ -1,0 +1,45 @@
+import { ExitCode } from '../shared/exitCodes.js';
+import { getJob, FINAL_JOB_STATES } from '../shared/ledger/jobs.js';
+import { collectJobStatus, type JobStatus } from '../shared/status/jobStatus.js';
+import type { FleetContext } from './fleetContext.js';
+import { printMessage } from './output.js';
+import { progressLine } from './statusFormat.js';
+
+export interface WaitOptions {
+  timeoutSeconds?: number | undefined;
+  /** Show a live progress line on stderr. */
+  progress: boolean;
+  pollMs?: number;
+}
+
+/**
+ * Follow a job until it ends: exit 0 when completed, 1 when it failed, was cancelled or has failed
+ * ranges, 2 when the timeout came first.
+ */
+export async function waitForJob(ctx: FleetContext, jobId: number, options: WaitOptions): Promise<{ code: number; status: JobStatus }> {
+  const pool = await ctx.pool();
+  const deps = await ctx.statusDeps({ requireBroker: false });
+  const deadline = options.timeoutSeconds !== undefined ? Date.now() + options.timeoutSeconds * 1000 : Infinity;
+  const tty = process.stderr.isTTY;
+  let lastPrinted = 0;
+  for (;;) {
+    const job = await getJob(pool, jobId);
+    if (!job) throw new Error(`no backfill job ${jobId}`);
+    const status = await collectJobStatus(deps, job);
+    if (options.progress && (tty || Date.now() - lastPrinted > 5000)) {
+      process.stderr.write(tty ? `\r\x1b[2K${progressLine(status)}` : `${progressLine(status)}\n`);
+      lastPrinted = Date.now();
+    }
+    if (FINAL_JOB_STATES.includes(job.state)) {
+      if (options.progress && tty) process.stderr.write('\n');
+      const ok = job.state === 'completed' && status.ranges.failed === 0;
+      return { code: ok ? ExitCode.ok : ExitCode.failure, status };
+    }
+    if (Date.now() >= deadline) {
+      if (options.progress && tty) process.stderr.write('\n');
+      printMessage(`timed out waiting for job ${jobId} (state ${job.state})`);
+      return { code: ExitCode.partial, status };
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
+  }
+}

@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import { runDemo } from '../demo/runDemo.js';
+import { seedDemoTracks } from '../demo/seedDemo.js';
+import { childEnvironment, getConfig } from '../shared/config.js';
+import { checkConnection, createPool } from '../shared/db/pool.js';
+import { ExitCode } from '../shared/exitCodes.js';
+import { formatDuration } from '../shared/status/eta.js';
+import { intOption } from './options.js';
+import { formatTable, printJson, printLine, printMessage } from './output.js';
+
+const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
+
+/** `demo` — the README's first command — and `db seed-demo`, its seeding step alone. */
+export function registerDemoCommands(program: Command): void {
+  program.command('demo')
+    .description('Run the whole backfill on this machine: a fresh demo database, migrated and seeded, a producer and consumers, live progress, a summary and db verify')
+    .addOption(new Option('--tracks <n>', 'legacy tracks to seed').argParser(intOption(1, 50_000_000)).default(200_000))
+    .addOption(new Option('--consumers <k>', 'consumer processes').argParser(intOption(1, 64)).default(3))
+    .addOption(new Option('--range-size <n>', 'rows per range').argParser(intOption(1, 1_000_000)).default(2000))
+    .option('--database <name>', 'demo database name (dropped and recreated!)', 'tracktion_demo')
+    .option('--json', 'print the summary as JSON')
+    .action(async (opts: { tracks: number; consumers: number; rangeSize: number; database: string; json?: boolean }) => {
+      const config = getConfig();
+      const tty = process.stderr.isTTY;
+      const result = await runDemo(config, {
+        tracks: opts.tracks, consumers: opts.consumers, rangeSize: opts.rangeSize, databaseName: opts.database,
+        namespace: `${config.TRACKTION_NAMESPACE}-demo`,
+        say: (line, live) => {
+          if (live && tty) process.stderr.write(`\r\x1b[2K${line}`);
+          else if (!live || !tty) { if (line) printMessage(line); }
+        },
+      });
+      const s = result.status;
+      if (opts.json) printJson({ ...result, databaseUrl: undefined });
+      else {
+        printLine(`backfill job ${s.jobId}: ${s.state} in ${formatDuration(Math.round(result.elapsedSeconds))}`);
+        printLine(`  converted ${s.tracks.converted}, failed ${s.tracks.failed}, skipped ${s.tracks.skipped}`);
+        printLine(`  throughput ${result.tracksPerSecond} tracks/s with ${opts.consumers} consumers`);
+        if (result.errorsByCode.length) {
+          printLine('  row errors by code:');
+          printLine(formatTable(['    CODE', 'COUNT', 'SAMPLE TRACK', 'SAMPLE MESSAGE'],
+            result.errorsByCode.map((e) => [`    ${e.code}`, e.count, e.sampleTrackId, e.sampleMessage.slice(0, 80)])));
+        }
+        printLine('');
+      }
+      const verify = spawnSync(process.execPath, [CLI, 'db', 'verify', ...(opts.json ? ['--json'] : [])], {
+        env: childEnvironment({ DATABASE_URL: result.databaseUrl, TRACKTION_ENV_FILE: '' }), stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      const ok = s.state === 'completed' && verify.status === 0;
+      process.exitCode = ok ? ExitCode.ok : ExitCode.failure;
+    });
+}
+
+/** Attach `seed-demo` to the `db` command group. */
+export function registerSeedDemoCommand(program: Command): void {
+  const db = program.commands.find((c) => c.name() === 'db') ?? program.command('db').description('Database schema commands');
+  db.command('seed-demo')
+    .description('Insert N deterministic legacy tracks (a few percent bad in realistic ways) into DATABASE_URL\'s tracks table')
+    .addOption(new Option('--tracks <n>', 'tracks to insert').argParser(intOption(1, 50_000_000)).default(200_000))
+    .action(async (opts: { tracks: number }) => {
+      const config = getConfig();
+      const pool = createPool(config.DATABASE_URL, { applicationName: 'tracktion-migrate seed-demo', max: 1 });
+      try {
+        await checkConnection(pool, config.DATABASE_URL);
+        await seedDemoTracks(pool, opts.tracks);
+        printMessage(`seeded ${opts.tracks} legacy tracks`);
+      } finally {
+        await pool.end();
+      }
+    });
+}

@@ -1,0 +1,28 @@
+import type { JobStatus } from '../shared/status/jobStatus.js';
+import { formatDuration } from '../shared/status/eta.js';
+
+/** The human form of `backfill status`. */
+export function formatStatus(s: JobStatus): string {
+  const pct = s.ranges.total > 0 ? ((s.ranges.done + s.ranges.failed) / s.ranges.total) * 100 : s.state === 'completed' ? 100 : 0;
+  const lines = [
+    `job ${s.jobId}  ${s.state}  analysis version ${s.analysisVersion}  ids ${s.bounds.minId ?? '-'}..${s.bounds.maxId ?? '-'}`,
+    `ranges   ${s.ranges.done} done, ${s.ranges.failed} failed, ${s.ranges.pending} pending of ${s.ranges.total}${s.ranges.enumerationComplete ? '' : ' (still enumerating)'}  ${pct.toFixed(1)}%`,
+    `tracks   ${s.tracks.converted} converted, ${s.tracks.failed} failed, ${s.tracks.skipped} skipped`,
+    `rate     ${s.ratePerSecond} tracks/s (last minute)   ETA ${formatDuration(s.etaSeconds)}`,
+    s.queue
+      ? `queue    ${s.queue.ready} ready, ${s.queue.unacked} in hand, ${s.queue.retrying} waiting to retry, ${s.queue.deadLetter} dead-lettered`
+      : 'queue    unknown (RabbitMQ not reachable)',
+    `consumers ${s.consumers.live} live${s.consumers.lost ? `, ${s.consumers.lost} lost` : ''}`,
+  ];
+  for (const e of s.recentErrors) lines.push(`  recent error: track ${e.trackId} ${e.code}${e.key ? ` (${e.key})` : ''}: ${e.message}`);
+  return lines.join('\n');
+}
+
+/** One line for a live progress display. */
+export function progressLine(s: JobStatus): string {
+  const finished = s.ranges.done + s.ranges.failed;
+  const pct = s.ranges.total > 0 ? (finished / s.ranges.total) * 100 : 0;
+  return `job ${s.jobId} ${s.state}: ${pct.toFixed(1)}% (${finished}/${s.ranges.total} ranges) · ` +
+    `${s.tracks.converted} converted, ${s.tracks.failed} failed, ${s.tracks.skipped} skipped · ` +
+    `${s.ratePerSecond} tracks/s · ETA ${formatDuration(s.etaSeconds)} · ${s.consumers.live} consumers`;
+}

@@ -1,0 +1,59 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { connectAmqp } from '../shared/amqp/connect.js';
+import { declareTopology } from '../shared/amqp/topology.js';
+import type { Config } from '../shared/config.js';
+import { Coordinator } from '../shared/coordinator/coordinator.js';
+import { checkConnection, createPool } from '../shared/db/pool.js';
+import { Closer, onShutdownSignals } from '../shared/lifecycle.js';
+import type { Logger } from '../shared/logger.js';
+import { fleetNames } from '../shared/names.js';
+import { connectRedis } from '../shared/redis.js';
+import { RangeConsumer } from './rangeConsumer.js';
+
+export interface ConsumerOptions {
+  prefetch: number;
+}
+
+/** Wire a consumer process together and run it until SIGTERM/SIGINT; resolves when it has shut down. */
+export async function runConsumer(config: Config, options: ConsumerOptions, logger: Logger): Promise<void> {
+  const names = fleetNames(config.TRACKTION_NAMESPACE);
+  const consumerId = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+  const closer = new Closer(logger);
+  try {
+    const pool = createPool(config.DATABASE_URL, { applicationName: `tracktion-consumer ${consumerId}`, max: options.prefetch + 2 });
+    closer.add('PostgreSQL pool', () => pool.end());
+    await checkConnection(pool, config.DATABASE_URL);
+    const redis = await connectRedis(config.REDIS_URL, { connectionName: `consumer-${consumerId}`, persistent: true });
+    closer.add('Redis', () => redis.quit());
+    const connection = await connectAmqp(config.RABBITMQ_URL, `tracktion-consumer ${consumerId}`);
+    closer.add('RabbitMQ connection', () => connection.close());
+    const channel = await connection.createConfirmChannel();
+    closer.add('RabbitMQ channel', () => channel.close());
+    await declareTopology(channel, names, { maxAttempts: config.BACKFILL_MAX_ATTEMPTS, retryBaseMs: config.BACKFILL_RETRY_BASE_MS });
+
+    const consumer = new RangeConsumer(
+      { channel, pool, coordinator: new Coordinator(redis, names.redisPrefix), names, logger },
+      {
+        consumerId, prefetch: options.prefetch, maxAttempts: config.BACKFILL_MAX_ATTEMPTS,
+        statementTimeoutMs: config.RANGE_STATEMENT_TIMEOUT_MS, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS,
+      },
+    );
+    const stopped = new Promise<void>((resolve) => {
+      onShutdownSignals(async () => {
+        const finished = await consumer.drain(config.SHUTDOWN_GRACE_MS);
+        logger.info({ finished }, finished ? 'drained: every range in hand finished' : 'grace period over: unfinished ranges roll back');
+        resolve();
+      }, logger);
+      connection.on('close', (err?: Error) => {
+        if (err) logger.error({ err }, 'RabbitMQ connection closed');
+        resolve();
+      });
+    });
+    await consumer.start();
+    logger.info({ consumerId, queue: names.workQueue, prefetch: options.prefetch }, 'consumer started');
+    await stopped;
+  } finally {
+    await closer.close();
+  }
+}

@@ -1,0 +1,132 @@
+import type pg from 'pg';
+import { createLegacyConverter } from '../shared/conversion/convert.js';
+import { PermanentError } from '../shared/errors.js';
+import { createdByOfJob } from '../shared/names.js';
+import type { RangeMessage } from '../shared/rangeMessage.js';
+import { writeConverted, writeRowErrors, type ConvertedRow, type RowError } from './rangeWriter.js';
+
+/** What became of one range message. */
+export type RangeOutcome =
+  | { kind: 'done'; converted: number; failed: number; skipped: number; durationMs: number; errors: RowError[] }
+  | { kind: 'already-done' }
+  | { kind: 'job-stopped'; jobState: string };
+
+export interface ProcessOptions {
+  attempt: number;
+  statementTimeoutMs: number;
+  maxBlobBytes?: number;
+  now?: () => Date;
+}
+
+interface LedgerRange {
+  state: string;
+  start_id: number;
+  end_id: number;
+  job_state: string;
+  min_id: number | null;
+  max_id: number | null;
+  analysis_version: string;
+}
+
+/** Lock the range row first: a duplicate delivery handled by another consumer waits here, then sees `done`. */
+const LOCK_RANGE_SQL = `
+  SELECT r.state, r.start_id::float8 AS start_id, r.end_id::float8 AS end_id, j.state AS job_state,
+         j.min_id::float8 AS min_id, j.max_id::float8 AS max_id, j.analysis_version
+    FROM backfill_ranges r JOIN backfill_jobs j ON j.id = r.job_id
+   WHERE r.job_id = $1 AND r.range_id = $2
+     FOR UPDATE OF r`;
+
+const READ_ROWS_SQL = `SELECT id, analysis_data FROM tracks WHERE id BETWEEN $1 AND $2 ORDER BY id`;
+
+const MARK_DONE_SQL = `
+  UPDATE backfill_ranges
+     SET state = 'done', attempts = $3, converted = $4, failed = $5, skipped = $6, duration_ms = $7,
+         last_error = NULL, finished_at = now()
+   WHERE job_id = $1 AND range_id = $2`;
+
+/** Job states in which a consumer does no work on the job's ranges (pause is handled before this). */
+const STOPPED_JOB_STATES = new Set(['cancelling', 'cancelled']);
+
+/**
+ * Process one range in ONE transaction: check it against the ledger, read its rows, convert them with
+ * the pure conversion, write history rows + track columns + row errors, and mark the range done.
+ * A crash anywhere before COMMIT leaves nothing behind; after it, a redelivery finds the range done.
+ */
+export async function processRange(pool: pg.Pool, message: RangeMessage, options: ProcessOptions): Promise<RangeOutcome> {
+  const client = await pool.connect();
+  let released = false;
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(options.statementTimeoutMs)]);
+    const ledger = await lockRange(client, message);
+    if (ledger.state === 'done') {
+      await client.query('ROLLBACK');
+      return { kind: 'already-done' };
+    }
+    if (STOPPED_JOB_STATES.has(ledger.job_state)) {
+      await client.query('ROLLBACK');
+      return { kind: 'job-stopped', jobState: ledger.job_state };
+    }
+    const outcome = await convertAndWrite(client, message, ledger, options);
+    await client.query('COMMIT');
+    return outcome;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    // A broken connection must not go back to the pool.
+    client.release(err instanceof Error && !(err instanceof PermanentError) ? err : undefined);
+    released = true;
+    throw err;
+  } finally {
+    if (!released) client.release();
+  }
+}
+
+/** The ledger must know the range exactly as the message states it; anything else is forged or stale. */
+async function lockRange(client: pg.PoolClient, message: RangeMessage): Promise<LedgerRange> {
+  const { rows } = await client.query<LedgerRange>(LOCK_RANGE_SQL, [message.jobId, message.rangeId]);
+  const ledger = rows[0];
+  if (!ledger) throw new PermanentError('unknown_range', `job ${message.jobId} has no range ${message.rangeId}`);
+  if (ledger.start_id !== message.startId || ledger.end_id !== message.endId) {
+    throw new PermanentError('range_mismatch',
+      `range ${message.rangeId} of job ${message.jobId} is ${ledger.start_id}-${ledger.end_id} in the ledger, message says ${message.startId}-${message.endId}`);
+  }
+  if (ledger.min_id === null || ledger.max_id === null || message.endId < ledger.min_id || message.startId > ledger.max_id) {
+    throw new PermanentError('outside_job', `range ${message.startId}-${message.endId} is outside the bounds of job ${message.jobId}`);
+  }
+  return ledger;
+}
+
+async function convertAndWrite(
+  client: pg.PoolClient, message: RangeMessage, ledger: LedgerRange, options: ProcessOptions,
+): Promise<RangeOutcome> {
+  const started = performance.now();
+  const { rows } = await client.query<{ id: number; analysis_data: string | null }>(READ_ROWS_SQL, [message.startId, message.endId]);
+  const convertStarted = performance.now();
+  const convert = createLegacyConverter({
+    analysisVersion: ledger.analysis_version,
+    now: options.now?.() ?? new Date(),
+    ...(options.maxBlobBytes ? { maxBytes: options.maxBlobBytes } : {}),
+  });
+  const converted: ConvertedRow[] = [];
+  const errors: RowError[] = [];
+  let skipped = 0;
+  for (const row of rows) {
+    const outcome = convert(row.analysis_data);
+    if (outcome.outcome === 'converted') converted.push({ trackId: row.id, record: outcome.record });
+    else if (outcome.outcome === 'error') errors.push({ trackId: row.id, code: outcome.code, key: outcome.key, message: outcome.message });
+    else skipped++;
+  }
+  const convertMs = performance.now() - convertStarted;
+  const ctx = {
+    jobId: message.jobId, rangeId: message.rangeId, analysisVersion: ledger.analysis_version,
+    createdBy: createdByOfJob(message.jobId),
+    processingTimeMs: Math.round(convertMs / Math.max(1, rows.length)),
+  };
+  const written = await writeConverted(client, converted, ctx, errors);
+  await writeRowErrors(client, ctx, errors);
+  // Converted rows that already had history for this version were written by an earlier job: skipped.
+  skipped += converted.length - written - errors.filter((e) => e.code === 'unstorable').length;
+  const durationMs = Math.round(performance.now() - started);
+  await client.query(MARK_DONE_SQL, [message.jobId, message.rangeId, options.attempt, written, errors.length, skipped, durationMs]);
+  return { kind: 'done', converted: written, failed: errors.length, skipped, durationMs, errors };
+}

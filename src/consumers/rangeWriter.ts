@@ -1,0 +1,110 @@
+import type pg from 'pg';
+import type { ConvertedRecord } from '../shared/conversion/types.js';
+import { isRowDataError } from './pgErrors.js';
+
+/** A converted track ready to be written. */
+export interface ConvertedRow {
+  trackId: number;
+  record: ConvertedRecord;
+}
+
+/** A row error ready to be written to the ledger. */
+export interface RowError {
+  trackId: number;
+  code: string;
+  key: string | null;
+  message: string;
+}
+
+export interface HistoryContext {
+  jobId: number;
+  rangeId: number;
+  analysisVersion: string;
+  createdBy: string;
+  processingTimeMs: number;
+}
+
+/**
+ * History rows and track columns in one statement: insert history rows, skipping tracks that already
+ * have one for this version (the unique key makes the backfill exactly once), then update the columns
+ * of exactly the tracks whose history row was inserted. Arrays + unnest: one statement per range.
+ */
+const WRITE_CONVERTED_SQL = `
+  WITH input AS (
+    SELECT * FROM unnest($1::int[], $2::float8[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::jsonb[])
+      AS u(track_id, energy_level, danceability, valence, acousticness, instrumentalness, confidence_score, results)
+  ), inserted AS (
+    INSERT INTO analysis_history (track_id, analysis_type, analysis_version, results, confidence_score,
+                                  processing_time_ms, created_at, created_by)
+    SELECT i.track_id, 'full_analysis', $9, i.results, i.confidence_score, $10, t.created_at, $11
+      FROM input i JOIN tracks t ON t.id = i.track_id
+    ON CONFLICT (track_id, analysis_type, analysis_version) DO NOTHING
+    RETURNING track_id
+  )
+  UPDATE tracks t
+     SET energy_level = i.energy_level, danceability = i.danceability, valence = i.valence,
+         acousticness = i.acousticness, instrumentalness = i.instrumentalness,
+         analysis_version = $9, analysis_metadata = i.results -> 'metadata'
+    FROM input i
+   WHERE t.id = i.track_id AND t.id IN (SELECT track_id FROM inserted)`;
+
+/** Row errors of a range, with the track's file path, once per (job, track). */
+const WRITE_ERRORS_SQL = `
+  INSERT INTO backfill_errors (job_id, range_id, track_id, file_path, code, key, message)
+  SELECT $1, $2, e.track_id, t.file_path, e.code, e.key, e.message
+    FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) AS e(track_id, code, key, message)
+    LEFT JOIN tracks t ON t.id = e.track_id
+  ON CONFLICT (job_id, track_id) DO NOTHING`;
+
+/**
+ * Write converted rows; returns how many were newly converted. A row PostgreSQL refuses never fails
+ * the others: the batch is split under savepoints until the refused row stands alone, and that row
+ * becomes an `unstorable` row error (appended to `errors`).
+ */
+export async function writeConverted(
+  client: pg.PoolClient, rows: ConvertedRow[], ctx: HistoryContext, errors: RowError[],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  await client.query('SAVEPOINT write_batch');
+  try {
+    const result = await client.query(WRITE_CONVERTED_SQL, convertedParams(rows, ctx));
+    await client.query('RELEASE SAVEPOINT write_batch');
+    return result.rowCount ?? 0;
+  } catch (err) {
+    await client.query('ROLLBACK TO SAVEPOINT write_batch');
+    if (!isRowDataError(err)) throw err;
+    if (rows.length === 1) {
+      const only = rows[0] as ConvertedRow;
+      errors.push({ trackId: only.trackId, code: 'unstorable', key: null, message: `PostgreSQL refused the row: ${String((err as Error).message).slice(0, 200)}` });
+      return 0;
+    }
+    const half = Math.ceil(rows.length / 2);
+    return (await writeConverted(client, rows.slice(0, half), ctx, errors)) + (await writeConverted(client, rows.slice(half), ctx, errors));
+  }
+}
+
+function convertedParams(rows: ConvertedRow[], ctx: HistoryContext): unknown[] {
+  const n = rows.length;
+  const ids = new Array<number>(n), energy = new Array<number>(n), dance = new Array<number>(n), valence = new Array<number>(n);
+  const acoustic = new Array<number>(n), instrumental = new Array<number>(n), confidence = new Array<number>(n), results = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const { trackId, record } = rows[i] as ConvertedRow;
+    ids[i] = trackId;
+    energy[i] = record.energy_level;
+    dance[i] = record.danceability;
+    valence[i] = record.valence;
+    acoustic[i] = record.acousticness;
+    instrumental[i] = record.instrumentalness;
+    confidence[i] = record.confidence_score;
+    results[i] = JSON.stringify(record);
+  }
+  return [ids, energy, dance, valence, acoustic, instrumental, confidence, results, ctx.analysisVersion, ctx.processingTimeMs, ctx.createdBy];
+}
+
+export async function writeRowErrors(client: pg.PoolClient, ctx: HistoryContext, errors: RowError[]): Promise<void> {
+  if (errors.length === 0) return;
+  await client.query(WRITE_ERRORS_SQL, [
+    ctx.jobId, ctx.rangeId,
+    errors.map((e) => e.trackId), errors.map((e) => e.code), errors.map((e) => e.key), errors.map((e) => e.message),
+  ]);
+}

@@ -1,0 +1,29 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { childEnvironment } from '../shared/config.js';
+
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+/** The producer and consumers the demo runs as child processes of its own. */
+export class FleetProcesses {
+  private readonly children: { name: string; child: ChildProcess; exited: Promise<number | null> }[] = [];
+
+  constructor(private readonly env: Record<string, string>) {}
+
+  start(name: string, args: string[]): void {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: childEnvironment(this.env),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    this.children.push({ name, child, exited });
+  }
+
+  /** SIGTERM every child (they drain), then wait for them; returns the exit code of each. */
+  async stop(): Promise<Record<string, number | null>> {
+    for (const { child } of this.children) if (child.exitCode === null) child.kill('SIGTERM');
+    const codes: Record<string, number | null> = {};
+    for (const { name, exited } of this.children) codes[name] = await exited;
+    return codes;
+  }
+}

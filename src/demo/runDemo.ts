@@ -1,0 +1,144 @@
+import type { Config } from '../shared/config.js';
+import { ensureDatabaseExists, migrateToLatest } from '../shared/db/migrator.js';
+import { checkConnection, createPool, urlForDatabase } from '../shared/db/pool.js';
+import { errorSummary } from '../shared/ledger/errors.js';
+import { createJob, getJob, FINAL_JOB_STATES } from '../shared/ledger/jobs.js';
+import { connectRedis } from '../shared/redis.js';
+import { connectAmqp } from '../shared/amqp/connect.js';
+import { deleteTopology } from '../shared/amqp/topology.js';
+import { Coordinator } from '../shared/coordinator/coordinator.js';
+import { fleetNames } from '../shared/names.js';
+import { addRequest, openRequestQueue } from '../producer/requestQueue.js';
+import { collectJobStatus, type JobStatus } from '../shared/status/jobStatus.js';
+import { Closer } from '../shared/lifecycle.js';
+import { FleetProcesses } from './fleetProcesses.js';
+import { seedDemoTracks } from './seedDemo.js';
+
+export interface DemoOptions {
+  tracks: number;
+  consumers: number;
+  databaseName: string;
+  namespace: string;
+  rangeSize: number;
+  /** Progress lines go here (stderr). */
+  say: (line: string, live?: boolean) => void;
+}
+
+export interface DemoResult {
+  status: JobStatus;
+  elapsedSeconds: number;
+  tracksPerSecond: number;
+  errorsByCode: { code: string; count: number; sampleTrackId: number; sampleMessage: string }[];
+  exitCodes: Record<string, number | null>;
+  databaseUrl: string;
+}
+
+/**
+ * The product's main job, end to end on this machine: a fresh demo database, migrated and seeded;
+ * a producer and N consumers as child processes; one backfill job followed live to the end.
+ */
+export async function runDemo(config: Config, options: DemoOptions): Promise<DemoResult> {
+  const databaseUrl = urlForDatabase(config.DATABASE_URL, options.databaseName);
+  const names = fleetNames(options.namespace);
+  const closer = new Closer();
+  const fleet = new FleetProcesses({
+    DATABASE_URL: databaseUrl, TRACKTION_NAMESPACE: options.namespace, TRACKTION_ENV_FILE: '',
+    LOG_LEVEL: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
+  });
+  let exitCodes: Record<string, number | null> = {};
+  try {
+    await resetDemoDatabase(config.DATABASE_URL, databaseUrl, options);
+    const pool = createPool(databaseUrl, { applicationName: 'tracktion-migrate demo', max: 3 });
+    closer.add('pool', () => pool.end());
+    await checkConnection(pool, databaseUrl);
+    options.say(`seeding ${options.tracks} legacy tracks`);
+    await seedDemoTracks(pool, options.tracks, (n) => options.say(`seeded ${n}/${options.tracks} tracks`, true));
+    options.say('');
+
+    const redis = await connectRedis(config.REDIS_URL, { connectionName: 'tracktion-demo', persistent: false });
+    closer.add('redis', () => redis.quit());
+    await clearNamespace(config, redis, names, options.namespace);
+
+    fleet.start('producer', ['producer']);
+    for (let i = 1; i <= options.consumers; i++) fleet.start(`consumer-${i}`, ['consumer']);
+    options.say(`started a producer and ${options.consumers} consumers`);
+
+    const started = Date.now();
+    const job = await createJob(pool, { analysisVersion: config.ANALYSIS_VERSION, rangeSize: options.rangeSize, requestedBy: 'demo' });
+    const queue = openRequestQueue(redis, names);
+    await addRequest(queue, job.id);
+    await queue.close();
+    options.say(`enqueued backfill job ${job.id}`);
+
+    const deps = { pool, coordinator: new Coordinator(redis, names.redisPrefix), names, channel: null,
+      maxAttempts: config.BACKFILL_MAX_ATTEMPTS, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS };
+    let status: JobStatus;
+    for (;;) {
+      const current = await getJob(pool, job.id);
+      if (!current) throw new Error(`job ${job.id} vanished from the ledger`);
+      status = await collectJobStatus(deps, current);
+      options.say(progress(status), true);
+      if (FINAL_JOB_STATES.includes(current.state)) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const elapsedSeconds = (Date.now() - started) / 1000;
+    options.say('');
+    exitCodes = await fleet.stop();
+    const processed = status.tracks.converted + status.tracks.failed + status.tracks.skipped;
+    return {
+      status, elapsedSeconds, tracksPerSecond: Math.round(processed / elapsedSeconds),
+      errorsByCode: await errorSummary(pool, job.id), exitCodes, databaseUrl,
+    };
+  } finally {
+    await fleet.stop();
+    await closer.close();
+  }
+}
+
+function progress(s: JobStatus): string {
+  const finished = s.ranges.done + s.ranges.failed;
+  const pct = s.ranges.total ? (finished / s.ranges.total) * 100 : 0;
+  const width = 30;
+  const filled = Math.round((pct / 100) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct.toFixed(0).padStart(3)}%  ` +
+    `${s.tracks.converted} converted, ${s.tracks.failed} failed, ${s.tracks.skipped} skipped  ${s.ratePerSecond} tracks/s  ${s.consumers.live} consumers`;
+}
+
+async function resetDemoDatabase(adminSource: string, databaseUrl: string, options: DemoOptions): Promise<void> {
+  const admin = createPool(urlForDatabase(adminSource, 'postgres'), { applicationName: 'tracktion-migrate demo', max: 1 });
+  try {
+    await checkConnection(admin, adminSource);
+    // The demo database is ours alone: start from scratch so every run shows the same thing.
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(options.databaseName)} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+  await ensureDatabaseExists(databaseUrl);
+  options.say(`migrating database ${options.databaseName}`);
+  await migrateToLatest(databaseUrl);
+}
+
+/** Queues and keys of the demo's namespace left by an earlier run would mix into this one. */
+async function clearNamespace(config: Config, redis: import('ioredis').Redis, names: ReturnType<typeof fleetNames>, namespace: string): Promise<void> {
+  const connection = await connectAmqp(config.RABBITMQ_URL, 'tracktion-demo');
+  try {
+    const channel = await connection.createChannel();
+    await deleteTopology(channel, names, { maxAttempts: config.BACKFILL_MAX_ATTEMPTS, retryBaseMs: config.BACKFILL_RETRY_BASE_MS });
+    await channel.close();
+  } finally {
+    await connection.close();
+  }
+  for (const pattern of [`${namespace}:*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`not a plain database name: ${name}`);
+  return `"${name}"`;
+}

@@ -1,0 +1,62 @@
+import { Worker } from 'bullmq';
+import { connectAmqp } from '../shared/amqp/connect.js';
+import { declareTopology } from '../shared/amqp/topology.js';
+import type { Config } from '../shared/config.js';
+import { Coordinator } from '../shared/coordinator/coordinator.js';
+import { checkConnection, createPool } from '../shared/db/pool.js';
+import { Closer, onShutdownSignals } from '../shared/lifecycle.js';
+import type { Logger } from '../shared/logger.js';
+import { fleetNames } from '../shared/names.js';
+import { connectRedis } from '../shared/redis.js';
+import { RangePublisher } from './rangePublisher.js';
+import { addRequest, openRequestQueue, type BackfillRequest } from './requestQueue.js';
+import { runBackfillRequest } from './runRequest.js';
+import { FleetKeeper } from './fleetKeeper.js';
+
+/** Wire the producer together: a BullMQ worker taking backfill requests, publishing ranges to RabbitMQ. */
+export async function runProducer(config: Config, logger: Logger): Promise<void> {
+  const names = fleetNames(config.TRACKTION_NAMESPACE);
+  const closer = new Closer(logger);
+  try {
+    const pool = createPool(config.DATABASE_URL, { applicationName: 'tracktion-producer', max: 4 });
+    closer.add('PostgreSQL pool', () => pool.end());
+    await checkConnection(pool, config.DATABASE_URL);
+    const redis = await connectRedis(config.REDIS_URL, { connectionName: 'tracktion-producer', persistent: true });
+    closer.add('Redis', () => redis.quit());
+    const bullRedis = await connectRedis(config.REDIS_URL, { connectionName: 'tracktion-producer-bullmq', persistent: true, forBullmq: true });
+    closer.add('Redis (BullMQ)', () => bullRedis.quit());
+    const connection = await connectAmqp(config.RABBITMQ_URL, 'tracktion-producer');
+    closer.add('RabbitMQ connection', () => connection.close());
+    const channel = await connection.createConfirmChannel();
+    closer.add('RabbitMQ channel', () => channel.close());
+    await declareTopology(channel, names, { maxAttempts: config.BACKFILL_MAX_ATTEMPTS, retryBaseMs: config.BACKFILL_RETRY_BASE_MS });
+
+    const publisher = new RangePublisher(channel, pool, names);
+    const queue = openRequestQueue(bullRedis, names);
+    closer.add('request queue', () => queue.close());
+    const keeper = new FleetKeeper({ pool, coordinator: new Coordinator(redis, names.redisPrefix), logger,
+      readdRequest: (jobId) => addRequest(queue, jobId) });
+    await keeper.recoverRequests();
+
+    const worker = new Worker<BackfillRequest>(names.requestQueue, async (job) => {
+      logger.info({ jobId: job.data.jobId, request: job.id }, 'taking backfill request');
+      await runBackfillRequest({ db: pool, publisher, logger, onProgress: (n) => job.updateProgress({ rangesPlanned: n }) }, job.data.jobId);
+    }, { connection: bullRedis, prefix: names.bullPrefix, concurrency: 1, lockDuration: 30_000 });
+    worker.on('error', (err) => logger.error({ err }, 'request worker error'));
+    worker.on('failed', (job, err) => logger.error({ err, request: job?.id }, 'backfill request failed (BullMQ retries it)'));
+    closer.add('request worker', () => worker.close());
+    keeper.start();
+    closer.add('fleet keeper', () => keeper.stop());
+
+    logger.info({ queue: names.requestQueue }, 'producer started: waiting for backfill requests');
+    await new Promise<void>((resolve) => {
+      onShutdownSignals(async () => resolve(), logger);
+      connection.on('close', (err?: Error) => {
+        if (err) logger.error({ err }, 'RabbitMQ connection closed');
+        resolve();
+      });
+    });
+  } finally {
+    await closer.close();
+  }
+}

@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { CoordinatorKeys } from './keys.js';
+
+/**
+ * The coordinator: live aggregation in Redis for many consumers. Redis is a cache here — PostgreSQL's
+ * ledger is the truth, and everything below can be rebuilt from it (`rebuildFromLedger`).
+ */
+
+const RECORD_RANGE_LUA = readFileSync(new URL('./lua/recordRange-3.lua', import.meta.url), 'utf8');
+
+/** Throughput buckets live a little longer than the window they are summed over. */
+const RATE_WINDOW_SECONDS = 60;
+const RATE_BUCKET_TTL_SECONDS = RATE_WINDOW_SECONDS * 2;
+const RECENT_ERRORS_KEPT = 1000;
+
+export interface RangeReport {
+  rangeId: number;
+  outcome: 'done' | 'failed';
+  converted: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface JobCounters {
+  rangesDone: number;
+  rangesFailed: number;
+  converted: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface RecentRowError {
+  trackId: number;
+  code: string;
+  key: string | null;
+  message: string;
+}
+
+export interface ConsumerHeartbeat {
+  consumerId: string;
+  host: string;
+  pid: number;
+  rangesDone: number;
+  currentRanges: string[];
+  startedAt: string;
+  lastSeen?: string;
+}
+
+type RecordRangeCommand = (k1: string, k2: string, k3: string, ...args: (string | number)[]) => Promise<number>;
+
+export class Coordinator {
+  readonly keys: CoordinatorKeys;
+
+  constructor(private readonly redis: Redis, prefix: string, private readonly now: () => number = Date.now) {
+    this.keys = new CoordinatorKeys(prefix);
+    if (!('recordRange' in redis)) redis.defineCommand('recordRange', { numberOfKeys: 3, lua: RECORD_RANGE_LUA });
+  }
+
+  /** Count a range once (Lua, keyed by range id); returns false when it had been counted already. */
+  async recordRange(jobId: number, report: RangeReport, countThroughput = true): Promise<boolean> {
+    const second = Math.floor(this.now() / 1000);
+    const command = (this.redis as unknown as { recordRange: RecordRangeCommand }).recordRange.bind(this.redis);
+    const counted = await command(
+      this.keys.countedRanges(jobId), this.keys.counters(jobId), this.keys.throughputBucket(jobId, second),
+      report.rangeId, report.converted, report.failed, report.skipped, report.outcome,
+      countThroughput ? RATE_BUCKET_TTL_SECONDS : 0,
+    );
+    return counted === 1;
+  }
+
+  /** Append row errors to the job's capped stream of recent errors (the ledger keeps all of them). */
+  async recordErrors(jobId: number, errors: RecentRowError[]): Promise<void> {
+    if (errors.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const e of errors.slice(-100)) {
+      pipeline.xadd(this.keys.recentErrors(jobId), 'MAXLEN', '~', RECENT_ERRORS_KEPT, '*',
+        'trackId', String(e.trackId), 'code', e.code, 'key', e.key ?? '', 'message', e.message);
+    }
+    await pipeline.exec();
+  }
+
+  async recentErrors(jobId: number, count = 10): Promise<RecentRowError[]> {
+    const entries = await this.redis.xrevrange(this.keys.recentErrors(jobId), '+', '-', 'COUNT', count);
+    return entries.map(([, fields]) => {
+      const f = Object.fromEntries(pairs(fields));
+      return { trackId: Number(f.trackId), code: f.code ?? '', key: f.key || null, message: f.message ?? '' };
+    });
+  }
+
+  /** Counters, or undefined when Redis has none for the job (never reported, or lost in a flush). */
+  async counters(jobId: number): Promise<JobCounters | undefined> {
+    const hash = await this.redis.hgetall(this.keys.counters(jobId));
+    if (Object.keys(hash).length === 0) return undefined;
+    const n = (k: string) => Number(hash[k] ?? 0);
+    return { rangesDone: n('rangesDone'), rangesFailed: n('rangesFailed'), converted: n('converted'), failed: n('failed'), skipped: n('skipped') };
+  }
+
+  /** Tracks per second over the last minute, from per-second buckets. */
+  async throughput(jobId: number): Promise<number> {
+    const nowSecond = Math.floor(this.now() / 1000);
+    const keys = Array.from({ length: RATE_WINDOW_SECONDS }, (_, i) => this.keys.throughputBucket(jobId, nowSecond - i));
+    const values = await this.redis.mget(...keys);
+    const total = values.reduce((sum, v) => sum + Number(v ?? 0), 0);
+    return total / RATE_WINDOW_SECONDS;
+  }
+
+  /**
+   * Bring the counters back in line with the ledger: count every done or failed range the ledger knows
+   * and Redis does not (after a flush or restart). Idempotent, and safe while consumers keep reporting,
+   * because it goes through the same count-once script.
+   */
+  async rebuildFromLedger(jobId: number, ranges: RangeReport[]): Promise<number> {
+    if (ranges.length === 0) return 0;
+    const known = await this.redis.smismember(this.keys.countedRanges(jobId), ...ranges.map((r) => String(r.rangeId)));
+    let added = 0;
+    for (const [i, range] of ranges.entries()) {
+      if (known[i] === 0 && (await this.recordRange(jobId, range, false))) added++;
+    }
+    return added;
+  }
+
+  async heartbeat(beat: ConsumerHeartbeat, ttlSeconds: number): Promise<void> {
+    const now = this.now();
+    await this.redis
+      .multi()
+      .zadd(this.keys.consumers(), now, beat.consumerId)
+      .set(this.keys.consumer(beat.consumerId), JSON.stringify({ ...beat, lastSeen: new Date(now).toISOString() }), 'EX', ttlSeconds * 20)
+      .exec();
+  }
+
+  async removeConsumer(consumerId: string): Promise<void> {
+    await this.redis.multi().zrem(this.keys.consumers(), consumerId).del(this.keys.consumer(consumerId)).exec();
+  }
+
+  /** Consumers seen recently; those silent for longer than the TTL are reported as lost. */
+  async consumers(ttlSeconds: number): Promise<(ConsumerHeartbeat & { alive: boolean })[]> {
+    const since = this.now() - ttlSeconds * 20 * 1000;
+    await this.redis.zremrangebyscore(this.keys.consumers(), '-inf', since);
+    const withScores = await this.redis.zrange(this.keys.consumers(), 0, -1, 'WITHSCORES');
+    const result: (ConsumerHeartbeat & { alive: boolean })[] = [];
+    for (const [id, score] of pairs(withScores)) {
+      const raw = await this.redis.get(this.keys.consumer(id));
+      if (!raw) continue;
+      const beat = JSON.parse(raw) as ConsumerHeartbeat;
+      result.push({ ...beat, alive: Number(score) >= this.now() - ttlSeconds * 1000 });
+    }
+    return result;
+  }
+}
+
+function* pairs(flat: string[]): Generator<[string, string]> {
+  for (let i = 0; i + 1 < flat.length; i += 2) yield [flat[i] as string, flat[i + 1] as string];
+}

@@ -1,0 +1,31 @@
+/** Every Redis key of the coordinator, built in one place from the namespace prefix. */
+export class CoordinatorKeys {
+  constructor(private readonly prefix: string) {}
+
+  countedRanges(jobId: number): string {
+    return `${this.prefix}job:${jobId}:counted`;
+  }
+  counters(jobId: number): string {
+    return `${this.prefix}job:${jobId}:counters`;
+  }
+  throughputBucket(jobId: number, epochSecond: number): string {
+    return `${this.prefix}job:${jobId}:rate:${epochSecond}`;
+  }
+  recentErrors(jobId: number): string {
+    return `${this.prefix}job:${jobId}:errors`;
+  }
+  jobState(jobId: number): string {
+    return `${this.prefix}job:${jobId}:state`;
+  }
+  /** Sorted set: consumer id → time of its last heartbeat (ms). */
+  consumers(): string {
+    return `${this.prefix}consumers`;
+  }
+  consumer(consumerId: string): string {
+    return `${this.prefix}consumer:${consumerId}`;
+  }
+  /** Pub/sub channel on which job state changes are announced. */
+  stateChannel(): string {
+    return `${this.prefix}job-state`;
+  }
+}

@@ -1,0 +1,46 @@
+import type pg from 'pg';
+
+/** One row error as `backfill errors` prints it (the `--json` field names are a contract). */
+export interface RowErrorRecord {
+  trackId: number;
+  filePath: string | null;
+  code: string;
+  key: string | null;
+  message: string;
+}
+
+/** Every row error of a job in track order, fetched in keyset pages so a million errors stream in constant memory. */
+export async function* rowErrors(
+  db: pg.Pool, jobId: number, code: string | undefined, pageSize = 5000,
+): AsyncGenerator<RowErrorRecord> {
+  let after = -1;
+  for (;;) {
+    const { rows } = await db.query<RowErrorRecord>(
+      `SELECT track_id::float8 AS "trackId", file_path AS "filePath", code, key, message
+         FROM backfill_errors WHERE job_id = $1 AND ($2::text IS NULL OR code = $2) AND track_id > $3
+        ORDER BY track_id LIMIT $4`,
+      [jobId, code ?? null, after, pageSize],
+    );
+    yield* rows;
+    if (rows.length < pageSize) return;
+    after = (rows[rows.length - 1] as RowErrorRecord).trackId;
+  }
+}
+
+export interface ErrorCodeSummary {
+  code: string;
+  count: number;
+  sampleTrackId: number;
+  sampleMessage: string;
+}
+
+/** Row errors grouped by code with one sample each. */
+export async function errorSummary(db: pg.Pool, jobId: number): Promise<ErrorCodeSummary[]> {
+  const { rows } = await db.query<ErrorCodeSummary>(
+    `SELECT DISTINCT ON (code) code, count(*) OVER (PARTITION BY code)::float8 AS count,
+            track_id::float8 AS "sampleTrackId", message AS "sampleMessage"
+       FROM backfill_errors WHERE job_id = $1 ORDER BY code, track_id`,
+    [jobId],
+  );
+  return rows;
+}

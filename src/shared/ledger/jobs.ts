@@ -1,0 +1,118 @@
+import type pg from 'pg';
+
+/** A backfill job as the ledger holds it. Ids are bigint in SQL, numbers here (far below 2^53). */
+export interface JobRow {
+  id: number;
+  analysisVersion: string;
+  rangeSize: number;
+  requestedFromId: number | null;
+  requestedToId: number | null;
+  minId: number | null;
+  maxId: number | null;
+  state: JobState;
+  enumerationComplete: boolean;
+  rangesTotal: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export type JobState = 'queued' | 'enumerating' | 'running' | 'completed' | 'failed' | 'paused' | 'cancelling' | 'cancelled';
+export const FINAL_JOB_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled'];
+
+const JOB_COLUMNS = `id::float8 AS id, analysis_version, range_size::float8 AS range_size,
+  requested_from_id::float8 AS requested_from_id, requested_to_id::float8 AS requested_to_id,
+  min_id::float8 AS min_id, max_id::float8 AS max_id, state, enumeration_complete,
+  ranges_total::float8 AS ranges_total, created_at, started_at, finished_at`;
+
+interface JobRecord {
+  id: number; analysis_version: string; range_size: number; requested_from_id: number | null;
+  requested_to_id: number | null; min_id: number | null; max_id: number | null; state: JobState;
+  enumeration_complete: boolean; ranges_total: number; created_at: Date; started_at: Date | null; finished_at: Date | null;
+}
+
+function toJob(r: JobRecord): JobRow {
+  return {
+    id: r.id, analysisVersion: r.analysis_version, rangeSize: r.range_size, requestedFromId: r.requested_from_id,
+    requestedToId: r.requested_to_id, minId: r.min_id, maxId: r.max_id, state: r.state,
+    enumerationComplete: r.enumeration_complete, rangesTotal: r.ranges_total, createdAt: r.created_at,
+    startedAt: r.started_at, finishedAt: r.finished_at,
+  };
+}
+
+export interface NewJob {
+  analysisVersion: string;
+  rangeSize: number;
+  fromId?: number | undefined;
+  toId?: number | undefined;
+  requestedBy: string;
+}
+
+/**
+ * Record a job and freeze its id bounds now: the min and max id of the tracks that have legacy data
+ * within the requested bounds. Tracks added later are not part of this job (a later job picks them up).
+ */
+export async function createJob(db: pg.Pool | pg.PoolClient, job: NewJob): Promise<JobRow> {
+  const { rows } = await db.query<JobRecord>(
+    `INSERT INTO backfill_jobs (analysis_version, range_size, requested_from_id, requested_to_id, min_id, max_id, requested_by)
+     SELECT $1, $2, $3, $4, min(id), max(id), $5 FROM tracks
+      WHERE analysis_data IS NOT NULL AND ($3::bigint IS NULL OR id >= $3) AND ($4::bigint IS NULL OR id <= $4)
+     RETURNING ${JOB_COLUMNS}`,
+    [job.analysisVersion, job.rangeSize, job.fromId ?? null, job.toId ?? null, job.requestedBy],
+  );
+  return toJob(rows[0] as JobRecord);
+}
+
+export async function getJob(db: pg.Pool | pg.PoolClient, jobId: number): Promise<JobRow | undefined> {
+  const { rows } = await db.query<JobRecord>(`SELECT ${JOB_COLUMNS} FROM backfill_jobs WHERE id = $1`, [jobId]);
+  return rows[0] ? toJob(rows[0]) : undefined;
+}
+
+export async function latestJob(db: pg.Pool | pg.PoolClient): Promise<JobRow | undefined> {
+  const { rows } = await db.query<JobRecord>(`SELECT ${JOB_COLUMNS} FROM backfill_jobs ORDER BY id DESC LIMIT 1`);
+  return rows[0] ? toJob(rows[0]) : undefined;
+}
+
+export async function listJobs(db: pg.Pool | pg.PoolClient, limit = 100): Promise<JobRow[]> {
+  const { rows } = await db.query<JobRecord>(`SELECT ${JOB_COLUMNS} FROM backfill_jobs ORDER BY id DESC LIMIT $1`, [limit]);
+  return rows.map(toJob);
+}
+
+/** Move a job to `to` only from one of `from` (a compare-and-set: concurrent callers cannot both win). */
+export async function transitionJob(db: pg.Pool | pg.PoolClient, jobId: number, from: JobState[], to: JobState): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE backfill_jobs SET state = $3,
+       started_at = CASE WHEN $3 IN ('enumerating', 'running') THEN coalesce(started_at, now()) ELSE started_at END,
+       finished_at = CASE WHEN $3 IN ('completed', 'failed', 'cancelled') THEN now() ELSE finished_at END
+     WHERE id = $1 AND state = ANY($2::text[])`,
+    [jobId, from, to],
+  );
+  return rowCount === 1;
+}
+
+export async function markEnumerated(db: pg.Pool | pg.PoolClient, jobId: number, rangesTotal: number): Promise<void> {
+  await db.query(`UPDATE backfill_jobs SET enumeration_complete = true, ranges_total = $2 WHERE id = $1`, [jobId, rangesTotal]);
+}
+
+/**
+ * Close a running job once every range is done or failed: `completed`, or `failed` when any range
+ * failed. Called after each range commit; the state condition lets exactly one caller win.
+ */
+export async function finishJobIfDone(db: pg.Pool | pg.PoolClient, jobId: number): Promise<JobState | undefined> {
+  const { rows } = await db.query<{ state: JobState }>(
+    `WITH counts AS (
+       SELECT count(*) FILTER (WHERE state IN ('pending', 'published')) AS open,
+              count(*) FILTER (WHERE state = 'failed') AS failed,
+              coalesce(sum(converted), 0) AS converted, coalesce(sum(failed), 0) AS rows_failed,
+              coalesce(sum(skipped), 0) AS skipped
+         FROM backfill_ranges WHERE job_id = $1)
+     UPDATE backfill_jobs j
+        SET state = CASE WHEN counts.failed > 0 THEN 'failed' ELSE 'completed' END, finished_at = now(),
+            tracks_converted = counts.converted, tracks_failed = counts.rows_failed, tracks_skipped = counts.skipped
+       FROM counts
+      WHERE j.id = $1 AND j.state = 'running' AND j.enumeration_complete AND counts.open = 0
+      RETURNING j.state`,
+    [jobId],
+  );
+  return rows[0]?.state;
+}

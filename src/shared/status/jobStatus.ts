@@ -1,0 +1,78 @@
+import type { Channel } from 'amqplib';
+import type pg from 'pg';
+import type { Coordinator, RecentRowError } from '../coordinator/coordinator.js';
+import { syncCountersFromLedger } from '../coordinator/syncFromLedger.js';
+import { jobCounts } from '../ledger/ranges.js';
+import type { JobRow } from '../ledger/jobs.js';
+import type { FleetNames } from '../names.js';
+import { estimateEta } from './eta.js';
+
+/** `backfill status --json`: the shape scripts and dashboards read. Change it on purpose only. */
+export interface JobStatus {
+  jobId: number;
+  state: string;
+  analysisVersion: string;
+  bounds: { minId: number | null; maxId: number | null };
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  ranges: { total: number; done: number; failed: number; pending: number; enumerationComplete: boolean };
+  tracks: { converted: number; failed: number; skipped: number };
+  ratePerSecond: number;
+  etaSeconds: number | null;
+  queue: { ready: number; unacked: number; retrying: number; deadLetter: number } | null;
+  consumers: { live: number; lost: number };
+  recentErrors: RecentRowError[];
+}
+
+export interface StatusDeps {
+  pool: pg.Pool;
+  coordinator: Coordinator;
+  names: FleetNames;
+  /** Channel for queue depth; null when RabbitMQ is not reachable (status still answers from the ledger). */
+  channel: Channel | null;
+  maxAttempts: number;
+  heartbeatTtlSeconds: number;
+}
+
+/**
+ * Status of one job. Counts come from the ledger (the truth); rate, consumers and recent errors from the
+ * coordinator, whose counters are first brought in line with the ledger (after a Redis flush).
+ */
+export async function collectJobStatus(deps: StatusDeps, job: JobRow): Promise<JobStatus> {
+  const counts = await jobCounts(deps.pool, job.id);
+  await syncCountersFromLedger(deps.pool, deps.coordinator, job.id);
+  const rate = await deps.coordinator.throughput(job.id);
+  const consumers = await deps.coordinator.consumers(deps.heartbeatTtlSeconds);
+  const live = consumers.filter((c) => c.alive);
+  const running = job.state === 'running' || job.state === 'enumerating';
+  return {
+    jobId: job.id,
+    state: job.state,
+    analysisVersion: job.analysisVersion,
+    bounds: { minId: job.minId, maxId: job.maxId },
+    createdAt: job.createdAt.toISOString(),
+    startedAt: job.startedAt?.toISOString() ?? null,
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+    ranges: { total: counts.rangesTotal, done: counts.rangesDone, failed: counts.rangesFailed, pending: counts.rangesPending,
+      enumerationComplete: job.enumerationComplete },
+    tracks: { converted: counts.converted, failed: counts.failed, skipped: counts.skipped },
+    ratePerSecond: Math.round(rate),
+    etaSeconds: running ? estimateEta(counts.rowsRemaining, rate) : job.finishedAt ? 0 : null,
+    queue: deps.channel ? await queueDepth(deps.channel, deps.names, deps.maxAttempts, live.reduce((n, c) => n + c.currentRanges.length, 0)) : null,
+    consumers: { live: live.length, lost: consumers.length - live.length },
+    recentErrors: await deps.coordinator.recentErrors(job.id, 5),
+  };
+}
+
+/**
+ * Depth of the data plane. `ready` and the dead-letter depth come from the broker; `unacked` is the number
+ * of ranges the live consumers report in hand (AMQP's queue.declare does not report unacked messages).
+ */
+async function queueDepth(channel: Channel, names: FleetNames, maxAttempts: number, inHand: number) {
+  const work = await channel.checkQueue(names.workQueue);
+  const dead = await channel.checkQueue(names.deadQueue);
+  let retrying = 0;
+  for (let attempt = 1; attempt < maxAttempts; attempt++) retrying += (await channel.checkQueue(names.retryQueue(attempt))).messageCount;
+  return { ready: work.messageCount, unacked: inHand, retrying, deadLetter: dead.messageCount };
+}
