@@ -24,12 +24,17 @@ export function registerDemoCommands(program: Command): void {
     .action(async (opts: { tracks: number; consumers: number; rangeSize: number; database: string; json?: boolean }) => {
       const config = getConfig();
       const tty = process.stderr.isTTY;
+      let lastLive = 0;
       const result = await runDemo(config, {
         tracks: opts.tracks, consumers: opts.consumers, rangeSize: opts.rangeSize, databaseName: opts.database,
         namespace: `${config.TRACKTION_NAMESPACE}-demo`,
         say: (line, live) => {
           if (live && tty) process.stderr.write(`\r\x1b[2K${line}`);
-          else if (!live || !tty) { if (line) printMessage(line); }
+          else if (live && Date.now() - lastLive >= 5000) {
+            // Not a terminal (CI, a log file): a progress line every few seconds, not a flood.
+            lastLive = Date.now();
+            printMessage(line);
+          } else if (!live && line) printMessage(line);
         },
       });
       const s = result.status;

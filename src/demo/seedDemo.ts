@@ -8,7 +8,7 @@ import type pg from 'pg';
  */
 const SEED_CHUNK_SQL = `
   INSERT INTO tracks (id, file_path, analysis_data, created_at)
-  SELECT g + g / 10, format('/music/artist-%s/album-%s/track-%s.flac', g % 997, g % 89, g), CASE
+  SELECT (g + g / 10)::int, format('/music/artist-%s/album-%s/track-%s.flac', g % 997, g % 89, g), CASE
       WHEN g % 1000 < 20 THEN NULL
       WHEN g % 1000 < 28 THEN '{"energy": 0.61, "danceability": 0.4'
       WHEN g % 1000 < 36 THEN '{"energy": "high", "danceability": 0.7}'
@@ -31,8 +31,8 @@ const SEED_CHUNK_SQL = `
         'version', CASE WHEN g % 3 = 0 THEN '1.2.3' ELSE '1.0' END,
         'bpm', 60 + g % 120)::text
     END,
-    timestamp '2020-01-01' + make_interval(mins => g)
-  FROM generate_series($1::int, $2::int) AS g`;
+    timestamp '2020-01-01' + make_interval(mins => g::int)
+  FROM generate_series($1::bigint, $2::bigint) AS g`;
 
 const CHUNK = 50_000;
 

@@ -12,6 +12,7 @@ import { RangePublisher } from './rangePublisher.js';
 import { addRequest, openRequestQueue, type BackfillRequest } from './requestQueue.js';
 import { runBackfillRequest } from './runRequest.js';
 import { FleetKeeper } from './fleetKeeper.js';
+import { transitionJob } from '../shared/ledger/jobs.js';
 
 /** Wire the producer together: a BullMQ worker taking backfill requests, publishing ranges to RabbitMQ. */
 export async function runProducer(config: Config, logger: Logger): Promise<void> {
@@ -43,7 +44,14 @@ export async function runProducer(config: Config, logger: Logger): Promise<void>
       await runBackfillRequest({ db: pool, publisher, logger, onProgress: (n) => job.updateProgress({ rangesPlanned: n }) }, job.data.jobId);
     }, { connection: bullRedis, prefix: names.bullPrefix, concurrency: 1, lockDuration: 30_000 });
     worker.on('error', (err) => logger.error({ err }, 'request worker error'));
-    worker.on('failed', (job, err) => logger.error({ err, request: job?.id }, 'backfill request failed (BullMQ retries it)'));
+    worker.on('failed', (job, err) => {
+      const final = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);
+      logger.error({ err, request: job?.id, attempt: job?.attemptsMade }, final
+        ? 'backfill request failed on its last attempt; the job is marked failed'
+        : 'backfill request failed; BullMQ retries it with backoff');
+      // The ledger is the truth: a request that can no longer run must not leave its job `queued` forever.
+      if (final) void transitionJob(pool, job.data.jobId, ['queued', 'enumerating'], 'failed').catch(() => undefined);
+    });
     closer.add('request worker', () => worker.close());
     keeper.start();
     closer.add('fleet keeper', () => keeper.stop());

@@ -100,9 +100,11 @@ export class Coordinator {
   async throughput(jobId: number): Promise<number> {
     const nowSecond = Math.floor(this.now() / 1000);
     const keys = Array.from({ length: RATE_WINDOW_SECONDS }, (_, i) => this.keys.throughputBucket(jobId, nowSecond - i));
-    const values = await this.redis.mget(...keys);
-    const total = values.reduce((sum, v) => sum + Number(v ?? 0), 0);
-    return total / RATE_WINDOW_SECONDS;
+    const values = (await this.redis.mget(...keys)).map((v) => Number(v ?? 0));
+    const total = values.reduce((sum, v) => sum + v, 0);
+    // A job that started less than a minute ago is measured over the seconds it has run, not the full window.
+    const oldest = values.findLastIndex((v) => v > 0);
+    return oldest < 0 ? 0 : total / Math.max(oldest + 1, 5);
   }
 
   /**

@@ -81,9 +81,9 @@ export async function listJobs(db: pg.Pool | pg.PoolClient, limit = 100): Promis
 /** Move a job to `to` only from one of `from` (a compare-and-set: concurrent callers cannot both win). */
 export async function transitionJob(db: pg.Pool | pg.PoolClient, jobId: number, from: JobState[], to: JobState): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE backfill_jobs SET state = $3,
-       started_at = CASE WHEN $3 IN ('enumerating', 'running') THEN coalesce(started_at, now()) ELSE started_at END,
-       finished_at = CASE WHEN $3 IN ('completed', 'failed', 'cancelled') THEN now() ELSE finished_at END
+    `UPDATE backfill_jobs SET state = $3::text,
+       started_at = CASE WHEN $3::text IN ('enumerating', 'running') THEN coalesce(started_at, now()) ELSE started_at END,
+       finished_at = CASE WHEN $3::text IN ('completed', 'failed', 'cancelled') THEN now() ELSE finished_at END
      WHERE id = $1 AND state = ANY($2::text[])`,
     [jobId, from, to],
   );
