@@ -1,0 +1,12 @@
+import type { MigrationInterface } from 'typeorm';
+import { Baseline1732500000000 } from './1732500000000-Baseline.js';
+import { AnalysisFields1732500001000 } from './1732500001000-AnalysisFields.js';
+
+/** A revision class: TypeORM builds it with `new` and orders by the 13-digit timestamp ending its name. */
+export type MigrationClass = new () => MigrationInterface;
+
+/**
+ * Every revision, oldest first. Append-only: a landed revision is never edited; a new one is imported
+ * explicitly (ESM: no globs) and appended with a later timestamp.
+ */
+export const allMigrations: MigrationClass[] = [Baseline1732500000000, AnalysisFields1732500001000];

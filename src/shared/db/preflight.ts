@@ -1,0 +1,138 @@
+import { existsSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type pg from 'pg';
+import { PreflightError } from './errors.js';
+
+/**
+ * Pre-flight checks before `db migrate` / `db rollback`. Each check gives a verdict: `ok`, `warn` (stops the
+ * command unless --force), `abort` (always stops), or `skip`. Nothing is changed by any check.
+ */
+
+export type VerdictStatus = 'ok' | 'warn' | 'abort' | 'skip';
+
+export interface Verdict {
+  check: string;
+  status: VerdictStatus;
+  detail: string;
+}
+
+export interface PreflightOptions {
+  longTransactionSeconds: number;
+  maxConnections: number;
+  maxDiskUsedPercent: number;
+  backupDir: string;
+  /** The disk check matters only when a backup will be written. */
+  backup: boolean;
+  /** LIKE patterns of our own sessions' application_name, not counted as other connections. */
+  ownApplicationNames: string[];
+}
+
+/** Client sessions of this database in a transaction older than $1 seconds, oldest first. */
+const LONG_TRANSACTIONS_SQL = `
+  SELECT pid, application_name, usename, state, xact_start,
+         floor(extract(epoch FROM now() - xact_start))::int AS age_seconds, left(query, 120) AS query
+  FROM pg_stat_activity
+  WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+    AND xact_start < now() - make_interval(secs => $1::int)
+  ORDER BY xact_start`;
+
+/** Other client sessions connected to this database; $1 = LIKE patterns of our own application names. */
+const OTHER_CONNECTIONS_SQL = `
+  SELECT count(*)::int AS n
+  FROM pg_stat_activity
+  WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+    AND NOT (application_name LIKE ANY ($1::text[]))`;
+
+const DATABASE_SIZE_SQL = 'SELECT pg_database_size(current_database())::bigint AS bytes';
+
+interface LongTransactionRow {
+  pid: number;
+  application_name: string;
+  usename: string;
+  state: string;
+  xact_start: Date;
+  age_seconds: number;
+  query: string;
+}
+
+export async function runPreflight(pool: pg.Pool, options: PreflightOptions): Promise<Verdict[]> {
+  return [
+    await checkLongTransactions(pool, options.longTransactionSeconds),
+    await checkConnections(pool, options.maxConnections, options.ownApplicationNames),
+    await checkDisk(pool, options),
+  ];
+}
+
+/** An old transaction makes CREATE INDEX CONCURRENTLY wait for it and holds locks a step may need. */
+export async function checkLongTransactions(pool: pg.Pool, thresholdSeconds: number): Promise<Verdict> {
+  const { rows } = await pool.query<LongTransactionRow>(LONG_TRANSACTIONS_SQL, [thresholdSeconds]);
+  if (!rows.length) {
+    return { check: 'long transactions', status: 'ok', detail: `none older than ${thresholdSeconds} s` };
+  }
+  const named = rows
+    .slice(0, 5)
+    .map((r) => `pid ${r.pid} (application "${r.application_name}", user ${r.usename}, ${r.state}, open ${r.age_seconds} s since ${r.xact_start.toISOString()}: "${r.query.replace(/\s+/g, ' ').trim()}")`)
+    .join('; ');
+  return {
+    check: 'long transactions',
+    status: 'abort',
+    detail: `${rows.length} transaction(s) older than ${thresholdSeconds} s: ${named} — end them (pg_terminate_backend) or wait`,
+  };
+}
+
+export async function checkConnections(pool: pg.Pool, max: number, own: string[]): Promise<Verdict> {
+  const { rows } = await pool.query<{ n: number }>(OTHER_CONNECTIONS_SQL, [own]);
+  const n = rows[0]?.n ?? 0;
+  return n > max
+    ? { check: 'active connections', status: 'warn', detail: `${n} other connections (threshold ${max}): the database is in use` }
+    : { check: 'active connections', status: 'ok', detail: `${n} other connections (threshold ${max})` };
+}
+
+/** The backup needs room: free space where it goes must exceed the database size, and the disk not be too full. */
+export async function checkDisk(pool: pg.Pool, options: PreflightOptions): Promise<Verdict> {
+  if (!options.backup) return { check: 'backup disk', status: 'skip', detail: 'no backup requested' };
+  const { rows } = await pool.query<{ bytes: string }>(DATABASE_SIZE_SQL);
+  const dbBytes = Number(rows[0]?.bytes ?? 0);
+  const dir = nearestExisting(resolve(options.backupDir));
+  const fs = await statfs(dir);
+  const free = fs.bavail * fs.bsize;
+  const usedPercent = fs.blocks ? Math.round(((fs.blocks - fs.bfree) / fs.blocks) * 1000) / 10 : 0;
+  const numbers = `database ${formatBytes(dbBytes)}, free ${formatBytes(free)} at ${dir}, ${usedPercent}% used`;
+  if (free < dbBytes) return { check: 'backup disk', status: 'abort', detail: `${numbers}: the backup would not fit` };
+  if (usedPercent > options.maxDiskUsedPercent) {
+    return { check: 'backup disk', status: 'abort', detail: `${numbers}: above ${options.maxDiskUsedPercent}% used` };
+  }
+  return { check: 'backup disk', status: 'ok', detail: numbers };
+}
+
+/** Stop on any abort; stop on a warning unless forced (--force). */
+export function enforceVerdicts(verdicts: Verdict[], force: boolean): void {
+  const aborts = verdicts.filter((v) => v.status === 'abort');
+  if (aborts.length) {
+    throw new PreflightError(`pre-flight stopped the command: ${aborts.map((v) => `${v.check}: ${v.detail}`).join('; ')}`);
+  }
+  const warnings = verdicts.filter((v) => v.status === 'warn');
+  if (warnings.length && !force) {
+    throw new PreflightError(
+      `pre-flight warning: ${warnings.map((v) => `${v.check}: ${v.detail}`).join('; ')} — re-run with --force to go ahead anyway`,
+    );
+  }
+}
+
+function nearestExisting(path: string): string {
+  let current = path;
+  while (!existsSync(current) && dirname(current) !== current) current = dirname(current);
+  return current;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit ? 1 : 0)} ${units[unit]}`;
+}
