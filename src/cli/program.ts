@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerConvertCommand } from './convertCommand.js';
+import { registerDbCommand } from './dbCommand.js';
 import { registerBackfillCommand } from './backfillCommand.js';
 import { registerDemoCommands, registerSeedDemoCommand } from './demoCommand.js';
 import { registerFleetCommands } from './fleetCommands.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   registerConvertCommand(program);
+  registerDbCommand(program);
   // Fleet commands last: `seed-demo` attaches to the `db` group registered above.
   registerBackfillCommand(program);
   registerFleetCommands(program);

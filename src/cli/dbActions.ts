@@ -1,0 +1,158 @@
+import type pg from 'pg';
+import { getConfig, type Config } from '../shared/config.js';
+import { TracktionError, UsageError } from '../shared/errors.js';
+import { createLogger, type Logger } from '../shared/logger.js';
+import { backupDatabase, restoreDatabase } from '../shared/db/backup.js';
+import { migrate, migrationStatus, rollback } from '../shared/db/migrator.js';
+import { planSql, revisionClasses } from '../shared/db/plan.js';
+import { checkConnection, createPool } from '../shared/db/pool.js';
+import { enforceVerdicts, runPreflight } from '../shared/db/preflight.js';
+import { BASE, pathTo, resolveRevision, type RevisionPath } from '../shared/db/revisions.js';
+import { verifyDatabase } from '../shared/db/verify.js';
+import { printBackup, printStatus, printVerdicts, printVerify, targetVerdict } from './dbReport.js';
+import { printLine, printMessage } from './output.js';
+
+/** The db commands, wired from the shared/db modules. Every step is logged with its duration. */
+
+interface Db {
+  config: Config;
+  logger: Logger;
+  url: string;
+  applicationName: string;
+  pool: pg.Pool;
+}
+
+async function withDb<T>(work: (db: Db) => Promise<T>): Promise<T> {
+  const config = getConfig();
+  const applicationName = `tracktion-migrate db (pid ${process.pid})`;
+  const pool = createPool(config.DATABASE_URL, { applicationName, max: 2 });
+  try {
+    await checkConnection(pool, config.DATABASE_URL);
+    return await work({ config, logger: createLogger('db'), url: config.DATABASE_URL, applicationName, pool });
+  } finally {
+    await pool.end();
+  }
+}
+
+async function timed<T>(logger: Logger, step: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const result = await work();
+  logger.info({ step, ms: Math.round(performance.now() - started) }, `${step} done (${Math.round(performance.now() - started)} ms)`);
+  return result;
+}
+
+export interface ChangeOptions {
+  to?: string;
+  dryRun?: boolean;
+  backup?: boolean;
+  force?: boolean;
+}
+
+/** Resolve the target, run the pre-flight, back up, change the schema, validate — stopping at the first problem. */
+async function change(direction: 'up' | 'down', options: ChangeOptions): Promise<void> {
+  await withDb(async (db) => {
+    const path = await timed(db.logger, 'resolve target', () => resolvePath(db, direction, options.to));
+    const verdicts = [targetVerdict(path), ...(await timed(db.logger, 'pre-flight', () => runPreflight(db.pool, preflightOptions(db, options))))];
+    printVerdicts(verdicts, options.force ?? false);
+    if (options.dryRun) {
+      if (direction === 'up') process.stdout.write(await planSql(revisionClasses(path.revisions)));
+      else printLine(`-- would revert: ${path.revisions.join(', ') || 'nothing'}`);
+    }
+    enforceVerdicts(verdicts, options.force ?? false);
+    if (options.dryRun || path.direction === 'none') {
+      printMessage(options.dryRun ? 'dry run: nothing was changed' : `schema is at ${path.target}: nothing to do`);
+      return;
+    }
+    if (options.backup) printBackup(await timed(db.logger, 'backup', () => backupDatabase(db.url, db.config.BACKUP_DIR)));
+    const run = { to: path.target, logger: db.logger, applicationName: `${db.applicationName} migrate` };
+    const result = await timed(db.logger, direction === 'up' ? 'migrate' : 'rollback', () => (direction === 'up' ? migrate(db.url, run) : rollback(db.url, run)));
+    printMessage(`${direction === 'up' ? 'migrated' : 'rolled back'} to ${path.target}: ${result.done.join(', ') || 'nothing to do'}`);
+    await postValidation(db);
+  });
+}
+
+export const migrateAction = (options: ChangeOptions) => change('up', options);
+export const rollbackAction = (options: ChangeOptions) => change('down', options);
+
+async function resolvePath(db: Db, direction: 'up' | 'down', to: string | undefined): Promise<RevisionPath> {
+  const status = await migrationStatus(db.url, db.logger, db.applicationName);
+  const fallback = direction === 'up' ? 'latest' : (status.applied.at(-2) ?? BASE);
+  const path = pathTo(status, resolveRevision(status.known, to ?? fallback, direction === 'up' ? 'latest' : 'base'));
+  if (path.direction !== 'none' && path.direction !== direction) {
+    const other = direction === 'up' ? 'rollback' : 'migrate';
+    throw new UsageError(`target ${path.target} is ${direction === 'up' ? 'behind' : 'ahead of'} the current revision ${status.current ?? BASE}; use "db ${other} --to ${path.target}"`);
+  }
+  return path;
+}
+
+function preflightOptions(db: Db, options: ChangeOptions) {
+  return {
+    longTransactionSeconds: db.config.PREFLIGHT_LONG_TRANSACTION_SECONDS,
+    maxConnections: db.config.PREFLIGHT_MAX_CONNECTIONS,
+    maxDiskUsedPercent: db.config.PREFLIGHT_MAX_DISK_USED_PERCENT,
+    backupDir: db.config.BACKUP_DIR,
+    backup: options.backup ?? false,
+    ownApplicationNames: [`${db.applicationName}%`],
+  };
+}
+
+/** After a change: the schema of the applied revisions and the data checks, as `db verify` prints them. */
+async function postValidation(db: Db): Promise<void> {
+  const status = await migrationStatus(db.url, db.logger, db.applicationName);
+  const report = await timed(db.logger, 'post-migration validation', () => verifyDatabase(db.pool, { revisions: status.applied }));
+  for (const line of report.checks) printMessage(`validate    ${line.status.padEnd(4)}  ${line.area}  ${line.name}: ${line.detail}`);
+  failOnFail(report.ok, report.checks.filter((c) => c.status === 'FAIL').length, status.applied);
+}
+
+function failOnFail(ok: boolean, failed: number, applied?: string[]): void {
+  if (ok) return;
+  const state = applied ? ` (applied revisions: ${applied.join(', ') || 'none'})` : '';
+  throw new TracktionError('verify_failed', `verification failed: ${failed} check(s) FAIL${state}`);
+}
+
+export async function statusAction(options: { json?: boolean; to?: string }): Promise<void> {
+  await withDb(async (db) => {
+    const status = await migrationStatus(db.url, db.logger, db.applicationName);
+    printStatus(status, pathTo(status, resolveRevision(status.known, options.to, 'latest')), options.json ?? false);
+  });
+}
+
+/** Pending SQL (needs the database), or every revision's SQL with --all (needs none: used by the squawk lint). */
+export async function planAction(options: { all?: boolean; to?: string }): Promise<void> {
+  if (options.all) {
+    process.stdout.write(await planSql());
+    return;
+  }
+  await withDb(async (db) => {
+    const status = await migrationStatus(db.url, db.logger, db.applicationName);
+    const path = pathTo(status, resolveRevision(status.known, options.to, 'latest'));
+    if (path.direction === 'down') throw new UsageError(`target ${path.target} is behind the current revision; db plan shows migrations only`);
+    process.stdout.write(await planSql(revisionClasses(path.revisions)));
+  });
+}
+
+export async function backupAction(): Promise<void> {
+  await withDb(async (db) => {
+    const result = await timed(db.logger, 'backup', () => backupDatabase(db.url, db.config.BACKUP_DIR));
+    printBackup(result);
+    printLine(result.file);
+  });
+}
+
+export async function restoreAction(file: string, options: { yes?: boolean }): Promise<void> {
+  if (!options.yes) {
+    throw new UsageError(`db restore replaces the database with ${file}; pass --yes to confirm (the current database is kept under another name)`);
+  }
+  const config = getConfig();
+  // No pool stays open: the restore needs the database to itself. restoreDatabase reports an unreachable server.
+  const result = await timed(createLogger('db'), 'restore', () => restoreDatabase(config.DATABASE_URL, file));
+  printMessage(`restored ${file} in ${result.durationMs} ms; the previous database is kept as "${result.keptAs}"`);
+}
+
+export async function verifyAction(options: { json?: boolean }): Promise<void> {
+  await withDb(async (db) => {
+    const report = await timed(db.logger, 'verify', () => verifyDatabase(db.pool));
+    printVerify(report, options.json ?? false);
+    failOnFail(report.ok, report.checks.filter((c) => c.status === 'FAIL').length);
+  });
+}

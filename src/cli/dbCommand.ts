@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { backupAction, migrateAction, planAction, restoreAction, rollbackAction, statusAction, verifyAction } from './dbActions.js';
+
+const REVISION_HELP = 'a revision name (AnalysisFields1732500001000), its timestamp, its name without timestamp, base or latest';
+
+/** `db …`: online schema migration with pre-flight checks, backup, plan and verification. */
+export function registerDbCommand(program: Command): void {
+  const db = program.command('db').description('Upgrade the database schema online: migrate, roll back, plan, back up, verify.');
+
+  db.command('migrate')
+    .description('apply pending revisions (pre-flight checks first; validation after)')
+    .option('--to <revision>', `stop at this revision: ${REVISION_HELP}`)
+    .option('--dry-run', 'run the pre-flight checks and print the SQL; change nothing')
+    .option('--backup', 'pg_dump the database before changing anything (BACKUP_DIR)')
+    .option('--force', 'go ahead despite pre-flight warnings (never despite an abort)')
+    .action((options: { to?: string; dryRun?: boolean; backup?: boolean; force?: boolean }) => migrateAction(options));
+
+  db.command('rollback')
+    .description('revert the newest revision, or every revision after --to')
+    .option('--to <revision>', `revert down to this revision: ${REVISION_HELP}`)
+    .option('--dry-run', 'run the pre-flight checks and list what would be reverted; change nothing')
+    .option('--backup', 'pg_dump the database before changing anything (BACKUP_DIR)')
+    .option('--force', 'go ahead despite pre-flight warnings (never despite an abort)')
+    .action((options: { to?: string; dryRun?: boolean; backup?: boolean; force?: boolean }) => rollbackAction(options));
+
+  db.command('status')
+    .description('applied and pending revisions, the current one, and the path to the target')
+    .option('--to <revision>', `target for the path (default latest): ${REVISION_HELP}`)
+    .option('--json', 'print one JSON object')
+    .action((options: { json?: boolean; to?: string }) => statusAction(options));
+
+  db.command('plan')
+    .description('print the SQL that db migrate would run')
+    .option('--to <revision>', `stop at this revision: ${REVISION_HELP}`)
+    .option('--all', 'every revision from an empty database (no database needed)')
+    .action((options: { all?: boolean; to?: string }) => planAction(options));
+
+  db.command('backup')
+    .description('pg_dump the database (custom format) to a timestamped file in BACKUP_DIR; prints its path')
+    .action(() => backupAction());
+
+  db.command('restore')
+    .description('restore a db backup file into the database (the current one is kept under another name)')
+    .argument('<file>', 'a file written by db backup')
+    .option('--yes', 'confirm: the database is replaced by the backup')
+    .action((file: string, options: { yes?: boolean }) => restoreAction(file, options));
+
+  db.command('verify')
+    .description('check the schema and the data of the upgrade: PASS/FAIL lines, exit 1 on any FAIL')
+    .option('--json', 'print one JSON object')
+    .action((options: { json?: boolean }) => verifyAction(options));
+}

@@ -1,0 +1,47 @@
+import { formatBytes, type Verdict } from '../shared/db/preflight.js';
+import type { RevisionPath, RevisionStatus } from '../shared/db/revisions.js';
+import type { BackupResult } from '../shared/db/backup.js';
+import type { VerifyReport } from '../shared/db/verify.js';
+import { formatTable, printJson, printLine, printMessage } from './output.js';
+
+/** How the db commands print: reports (status, verify, plan) on stdout, progress and verdicts on stderr. */
+
+export function printVerdicts(verdicts: Verdict[], force: boolean): void {
+  for (const v of verdicts) {
+    const forced = v.status === 'warn' && force ? ' (--force: going ahead)' : '';
+    printMessage(`pre-flight  ${v.status.toUpperCase().padEnd(5)}  ${v.check}: ${v.detail}${forced}`);
+  }
+}
+
+export function targetVerdict(path: RevisionPath): Verdict {
+  const what = path.direction === 'none'
+    ? 'already there, nothing to do'
+    : `${path.direction === 'up' ? 'apply' : 'revert'} ${path.revisions.join(' → ')}`;
+  return { check: 'target revision', status: 'ok', detail: `${path.target}: ${what}` };
+}
+
+export function printBackup(result: BackupResult): void {
+  printMessage(`backup      written ${result.file} (${formatBytes(result.bytes)} in ${result.durationMs} ms)`);
+}
+
+export function printStatus(status: RevisionStatus, path: RevisionPath, json: boolean): void {
+  if (json) {
+    printJson({ ...status, target: path.target, path: { direction: path.direction, revisions: path.revisions } });
+    return;
+  }
+  printLine(`current revision: ${status.current ?? 'base (none applied)'}`);
+  printLine(formatTable(['revision', 'state'], status.known.map((r) => [r, status.applied.includes(r) ? 'applied' : 'pending'])));
+  for (const r of status.unknownApplied) printLine(`${r}  applied, but unknown to this version of the tool`);
+  const route = path.direction === 'none' ? 'nothing to do' : `${path.direction === 'up' ? 'apply' : 'revert'} ${path.revisions.join(' → ')}`;
+  printLine(`path to ${path.target}: ${route}`);
+}
+
+export function printVerify(report: VerifyReport, json: boolean): void {
+  if (json) {
+    printJson(report);
+    return;
+  }
+  for (const c of report.checks) printLine(`${c.status.padEnd(4)}  ${c.area.padEnd(6)}  ${c.name}: ${c.detail}`);
+  const failed = report.checks.filter((c) => c.status === 'FAIL').length;
+  printLine(failed ? `${failed} check(s) FAILED` : `all ${report.checks.length} checks passed or informational`);
+}
