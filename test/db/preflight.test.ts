@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import type pg from 'pg';
+import { createPool } from '../../src/shared/db/pool.js';
+import { enforceVerdicts, runPreflight, type PreflightOptions } from '../../src/shared/db/preflight.js';
+import { migrationStatus } from '../../src/shared/db/migrator.js';
+import { runCli } from '../helpers/cli.js';
+import { createTestDatabase, testEnv, type TestDatabase } from '../helpers/isolation.js';
+import { openSession, silentLogger } from './catalog.js';
+
+describe('db pre-flight', function () {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  let other: pg.Client | undefined;
+  const options: PreflightOptions = {
+    longTransactionSeconds: 300,
+    maxConnections: 5,
+    maxDiskUsedPercent: 100,
+    backupDir: 'backups',
+    backup: false,
+    ownApplicationNames: ['tm-test-preflight%'],
+  };
+
+  before(async function () {
+    db = await createTestDatabase('tm_db_preflight');
+    pool = createPool(db.url, { applicationName: 'tm-test-preflight', max: 1 });
+  });
+  afterEach(async () => {
+    await other?.end();
+    other = undefined;
+  });
+  after(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  it('aborts on a transaction older than the threshold, naming it', async function () {
+    other = await openSession(db.url, 'tm-test-long-tx');
+    await other.query('BEGIN');
+    await other.query('SELECT txid_current()');
+    const pid = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    await new Promise((r) => setTimeout(r, 1200));
+
+    const verdicts = await runPreflight(pool, { ...options, longTransactionSeconds: 1 });
+    const long = verdicts.find((v) => v.check === 'long transactions');
+    expect(long?.status).to.equal('abort');
+    expect(long?.detail).to.include(`pid ${pid} (application "tm-test-long-tx"`);
+    expect(() => enforceVerdicts(verdicts, true)).to.throw(/pre-flight stopped the command: long transactions/);
+  });
+
+  it('stops `db migrate` before anything changes, even with --force', async function () {
+    other = await openSession(db.url, 'tm-test-long-tx');
+    await other.query('BEGIN');
+    await other.query('SELECT txid_current()');
+    await new Promise((r) => setTimeout(r, 1200));
+    const env = testEnv({ DATABASE_URL: db.url, PREFLIGHT_LONG_TRANSACTION_SECONDS: '1' });
+    const result = await runCli(['db', 'migrate', '--force'], { env });
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.match(/pre-flight {2}ABORT {2}long transactions: 1 transaction\(s\) older than 1 s: pid \d+ \(application "tm-test-long-tx"/);
+    expect((await migrationStatus(db.url, silentLogger)).applied).to.deep.equal([]);
+  });
+
+  it('warns above the connection threshold: stops without --force, goes ahead with it', async function () {
+    other = await openSession(db.url, 'tm-test-other-client');
+    const verdicts = await runPreflight(pool, { ...options, maxConnections: 0 });
+    const connections = verdicts.find((v) => v.check === 'active connections');
+    expect(connections?.status).to.equal('warn');
+    expect(connections?.detail).to.equal('1 other connections (threshold 0): the database is in use');
+    expect(() => enforceVerdicts(verdicts, false)).to.throw(/re-run with --force/);
+    expect(() => enforceVerdicts(verdicts, true)).not.to.throw();
+  });
+
+  it('checks the backup disk only when a backup is asked for, and aborts above the used-space limit', async function () {
+    const skip = (await runPreflight(pool, options)).find((v) => v.check === 'backup disk');
+    expect(skip?.status).to.equal('skip');
+    const full = (await runPreflight(pool, { ...options, backup: true, maxDiskUsedPercent: 1 })).find((v) => v.check === 'backup disk');
+    expect(full?.status).to.equal('abort');
+    expect(full?.detail).to.match(/^database [\d.]+ \w+, free [\d.]+ \w+ at .+, [\d.]+% used: above 1% used$/);
+  });
+});
