@@ -122,10 +122,12 @@ async function convertAndWrite(
     createdBy: createdByOfJob(message.jobId),
     processingTimeMs: Math.round(convertMs / Math.max(1, rows.length)),
   };
+  const errorsBeforeWrite = errors.length;
   const written = await writeConverted(client, converted, ctx, errors);
+  const refusedByDatabase = errors.length - errorsBeforeWrite;
   await writeRowErrors(client, ctx, errors);
   // Converted rows that already had history for this version were written by an earlier job: skipped.
-  skipped += converted.length - written - errors.filter((e) => e.code === 'unstorable').length;
+  skipped += converted.length - written - refusedByDatabase;
   const durationMs = Math.round(performance.now() - started);
   await client.query(MARK_DONE_SQL, [message.jobId, message.rangeId, options.attempt, written, errors.length, skipped, durationMs]);
   return { kind: 'done', converted: written, failed: errors.length, skipped, durationMs, errors };

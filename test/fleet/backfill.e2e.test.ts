@@ -36,7 +36,7 @@ describe('backfill fleet end to end (producer + 3 consumers, real services)', fu
     const { rows } = await fleet.pool.query<{ history: string; errors: string; nulls: string }>(`
       SELECT (SELECT count(*) FROM analysis_history WHERE created_by = $1) AS history,
              (SELECT count(*) FROM backfill_errors WHERE job_id = $2) AS errors,
-             (SELECT count(*) FROM tracks WHERE analysis_data IS NULL) AS nulls`, [`backfill:${jobId}`, jobId]);
+             (SELECT count(*) FROM tracks t, backfill_jobs j WHERE j.id = $2 AND t.analysis_data IS NULL AND t.id BETWEEN j.min_id AND j.max_id) AS nulls`, [`backfill:${jobId}`, jobId]);
     expect(s.state).to.equal('completed');
     expect(s.tracks.converted).to.equal(Number(rows[0]?.history));
     expect(s.tracks.failed).to.equal(Number(rows[0]?.errors));
