@@ -4,6 +4,8 @@ import { registerDbCommand } from './dbCommand.js';
 import { registerBackfillCommand } from './backfillCommand.js';
 import { registerDemoCommands, registerSeedDemoCommand } from './demoCommand.js';
 import { registerFleetCommands } from './fleetCommands.js';
+import { registerConfigCommand } from './configCommand.js';
+import { registerEnvCommand } from './envCommand.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -33,5 +35,7 @@ export function buildProgram(): Command {
   registerFleetCommands(program);
   registerDemoCommands(program);
   registerSeedDemoCommand(program);
+  registerConfigCommand(program);
+  registerEnvCommand(program);
   return program;
 }
