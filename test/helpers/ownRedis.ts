@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+
+/**
+ * A Redis server of the test's own, on a free port, for tests that flush or restart it — the shared one
+ * on 6379 is never touched. Stopped by its own pid.
+ */
+export class OwnRedis {
+  private child: ChildProcess | undefined;
+  readonly port = 20000 + Math.floor(Math.random() * 20000);
+  readonly url = `redis://127.0.0.1:${this.port}`;
+
+  async start(): Promise<void> {
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const client = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        await client.ping();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      } finally {
+        client.disconnect();
+      }
+    }
+  }
+
+  async flushAll(): Promise<void> {
+    const client = new Redis(this.url);
+    try {
+      await client.flushall();
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child?.on('exit', resolve));
+    this.child.kill('SIGTERM');
+    await exited;
+  }
+}
