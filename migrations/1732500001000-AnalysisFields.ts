@@ -128,21 +128,13 @@ function rangeChecks(): Step[] {
 }
 
 function indexes(): Step[] {
-  return ANALYSIS_INDEXES.flatMap((ix): Step[] => [
-    {
-      title: `drop invalid index ${ix.name}`,
-      kind: 'concurrent',
-      table: ix.table,
-      sql: `DROP INDEX CONCURRENTLY IF EXISTS ${ix.name}`,
-      onlyWhen: invalidIndex(ix.name),
-    },
-    {
-      title: `create index ${ix.name}`,
-      kind: 'concurrent',
-      table: ix.table,
-      sql: `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${ix.name} ON ${ix.table} (${ix.columns.join(', ')})`,
-    },
-  ]);
+  return ANALYSIS_INDEXES.map((ix): Step => ({
+    title: `create index ${ix.name}`,
+    kind: 'concurrent',
+    table: ix.table,
+    sql: `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${ix.name} ON ${ix.table} (${ix.columns.join(', ')})`,
+    repair: { when: invalidIndex(ix.name), sql: `DROP INDEX CONCURRENTLY IF EXISTS ${ix.name}` },
+  }));
 }
 
 export const ANALYSIS_FIELDS_UP: readonly Step[] = [

@@ -6,7 +6,7 @@ import { backupDatabase, restoreDatabase } from '../shared/db/backup.js';
 import { migrate, migrationStatus, rollback } from '../shared/db/migrator.js';
 import { planSql, revisionClasses } from '../shared/db/plan.js';
 import { checkConnection, createPool } from '../shared/db/pool.js';
-import { enforceVerdicts, runPreflight } from '../shared/db/preflight.js';
+import { checkRollbackDataLoss, enforceVerdicts, runPreflight } from '../shared/db/preflight.js';
 import { BASE, pathTo, resolveRevision, type RevisionPath } from '../shared/db/revisions.js';
 import { verifyDatabase } from '../shared/db/verify.js';
 import { printBackup, printStatus, printVerdicts, printVerify, targetVerdict } from './dbReport.js';
@@ -52,7 +52,11 @@ export interface ChangeOptions {
 async function change(direction: 'up' | 'down', options: ChangeOptions): Promise<void> {
   await withDb(async (db) => {
     const path = await timed(db.logger, 'resolve target', () => resolvePath(db, direction, options.to));
-    const verdicts = [targetVerdict(path), ...(await timed(db.logger, 'pre-flight', () => runPreflight(db.pool, preflightOptions(db, options))))];
+    const checks = await timed(db.logger, 'pre-flight', async () => [
+      ...(await runPreflight(db.pool, preflightOptions(db, options))),
+      ...(direction === 'down' ? [await checkRollbackDataLoss(db.pool, path.revisions)] : []),
+    ]);
+    const verdicts = [targetVerdict(path), ...checks];
     printVerdicts(verdicts, options.force ?? false);
     if (options.dryRun) {
       if (direction === 'up') process.stdout.write(await planSql(revisionClasses(path.revisions)));

@@ -1,7 +1,10 @@
 import { expect } from 'chai';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, testEnv, type TestDatabase } from '../helpers/isolation.js';
-import { ANALYSIS_FIELDS, BASELINE, catalogSnapshot } from './catalog.js';
+import { ANALYSIS_FIELDS, BASELINE, catalogSnapshot, sql } from './catalog.js';
 
 interface StatusJson {
   known: string[];
@@ -68,6 +71,28 @@ describe('db CLI', function () {
     const status = JSON.parse((await runCli(['db', 'status', '--json', '--to', ANALYSIS_FIELDS], { env })).stdout) as StatusJson;
     expect(status.current).to.equal(BASELINE);
     expect(status.path).to.deep.equal({ direction: 'up', revisions: [ANALYSIS_FIELDS] });
+  });
+
+  it('db rollback of populated analysis fields warns (stops) unless --force, and --backup writes a dump first', async function () {
+    expect((await runCli(['db', 'migrate', '--to', ANALYSIS_FIELDS], { env })).code).to.equal(0);
+    await sql(db.url, `INSERT INTO tracks (id, file_path, created_at, analysis_version) VALUES (1, 'a', now(), 'v1')`);
+    await sql(db.url, `INSERT INTO analysis_history (track_id, analysis_type, analysis_version, results) VALUES (1, 'audio', 'v1', '{}')`);
+
+    const stopped = await runCli(['db', 'rollback'], { env });
+    expect(stopped.code).to.equal(1);
+    expect(stopped.stderr).to.match(/pre-flight {2}WARN {3}analysis data: reverting the analysis fields drops analysis_history/);
+    expect(stopped.stderr).to.include('re-run with --force');
+
+    const backupDir = await mkdtemp(join(tmpdir(), 'tm-backup-'));
+    try {
+      const forced = await runCli(['db', 'rollback', '--force', '--backup'], { env: { ...env, BACKUP_DIR: backupDir } });
+      expect(forced.code, forced.stderr).to.equal(0);
+      expect(forced.stderr).to.match(/backup {6}written .+\.dump \([\d.]+ \w+ in \d+ ms\)/);
+      expect(forced.stderr).to.include(`rolled back to ${BASELINE}: ${ANALYSIS_FIELDS}`);
+      expect((await readdir(backupDir)).filter((f) => f.endsWith('.dump'))).to.have.length(1);
+    } finally {
+      await rm(backupDir, { recursive: true, force: true });
+    }
   });
 
   it('db migrate --to an older revision is a usage error pointing at rollback', async function () {

@@ -106,6 +106,21 @@ export async function checkDisk(pool: pg.Pool, options: PreflightOptions): Promi
   return { check: 'backup disk', status: 'ok', detail: numbers };
 }
 
+/** Whether analysis data exists that reverting AnalysisFields would drop (index-backed, no full scan). */
+const ANALYSIS_DATA_SQL = `
+  SELECT EXISTS (SELECT 1 FROM analysis_history) AS history,
+         EXISTS (SELECT 1 FROM tracks WHERE analysis_version IS NOT NULL) AS versioned`;
+
+/** A rollback of the analysis fields drops their data: warn (stop unless --force) when there is any. */
+export async function checkRollbackDataLoss(pool: pg.Pool, revisions: string[]): Promise<Verdict> {
+  const check = 'analysis data';
+  if (!revisions.some((r) => r.startsWith('AnalysisFields'))) return { check, status: 'skip', detail: 'the analysis fields are not reverted' };
+  const { rows } = await pool.query<{ history: boolean; versioned: boolean }>(ANALYSIS_DATA_SQL).catch(() => ({ rows: [] }));
+  const row = rows[0];
+  if (!row?.history && !row?.versioned) return { check, status: 'ok', detail: 'no analysis data would be dropped' };
+  return { check, status: 'warn', detail: 'reverting the analysis fields drops analysis_history and the analysis columns, which hold data — use --backup' };
+}
+
 /** Stop on any abort; stop on a warning unless forced (--force). */
 export function enforceVerdicts(verdicts: Verdict[], force: boolean): void {
   const aborts = verdicts.filter((v) => v.status === 'abort');

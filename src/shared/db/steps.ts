@@ -35,8 +35,11 @@ export interface Step {
   sql: string;
   /** Skip the step when the probe holds (for statements PostgreSQL has no IF [NOT] EXISTS for). */
   skipWhen?: Probe;
-  /** Run the step only when the probe holds (a repair, e.g. dropping an INVALID index). */
-  onlyWhen?: Probe;
+  /**
+   * Run before every attempt when its probe holds: e.g. drop the INVALID index an interrupted (or timed-out)
+   * CREATE INDEX CONCURRENTLY leaves behind, which `IF NOT EXISTS` would otherwise take for a finished one.
+   */
+  repair?: { when: Probe; sql: string };
   /** A squawk rule this statement is exempt from, and why; printed above it by `db plan`. */
   lintIgnore?: { rule: string; reason: string };
 }
@@ -111,15 +114,16 @@ export async function runSteps(queryRunner: QueryRunner, revision: string, steps
 }
 
 async function skipReason(queryRunner: QueryRunner, step: Step): Promise<string | undefined> {
-  if (step.skipWhen && (await probe(queryRunner, step.skipWhen))) return 'already done';
-  if (step.onlyWhen && !(await probe(queryRunner, step.onlyWhen))) return 'not needed';
-  return undefined;
+  return step.skipWhen && (await probe(queryRunner, step.skipWhen)) ? 'already done' : undefined;
 }
 
 /** Printed right above the statement, so a squawk-ignore applies to it and nothing else. */
 function recordGuards(recorder: NonNullable<StepContext['recorder']>, step: Step): void {
   if (step.skipWhen) recorder.comment(`-- skipped when ${step.skipWhen.describe}`);
-  if (step.onlyWhen) recorder.comment(`-- only when ${step.onlyWhen.describe}`);
+  if (step.repair) {
+    recorder.comment(`-- first, only when ${step.repair.when.describe}:`);
+    recorder.comment(`${step.repair.sql};`);
+  }
   if (step.lintIgnore) {
     recorder.comment(`-- ${step.lintIgnore.reason}`);
     recorder.comment(`-- squawk-ignore ${step.lintIgnore.rule}`);
@@ -144,6 +148,10 @@ async function runWithLockRetry(queryRunner: QueryRunner, ctx: StepContext, step
   for (let attempt = 1; ; attempt++) {
     const watch = watchBlockers(ctx, pid, timeoutMs);
     try {
+      if (step.repair && (await probe(queryRunner, step.repair.when))) {
+        ctx.logger.warn({ step: step.title }, `repairing before ${step.title}: ${step.repair.when.describe}`);
+        await queryRunner.query(step.repair.sql);
+      }
       await queryRunner.query(step.sql);
       return;
     } catch (err) {
