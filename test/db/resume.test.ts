@@ -55,3 +55,23 @@ describe('db migrations: resume after an interrupted run', function () {
     }
   });
 });
+
+describe('db migrations: a step that fails', function () {
+  let db: TestDatabase;
+
+  before(async function () {
+    db = await createTestDatabase('tm_db_stepfail');
+  });
+  after(async () => db.drop());
+
+  it('names the step, the applied revisions and what to do next', async function () {
+    await migrate(db.url, { to: BASELINE, logger: silentLogger });
+    // A view where the table should be: CREATE TABLE IF NOT EXISTS skips it, the foreign key cannot be added.
+    await sql(db.url, 'CREATE VIEW analysis_history AS SELECT 1 AS track_id');
+    const err = await migrate(db.url, { to: ANALYSIS_FIELDS, logger: silentLogger }).catch((e: unknown) => e);
+    expect((err as Error).message).to.match(
+      /^migrate of AnalysisFields1732500001000 failed: step "add foreign key fk_analysis_history_track NOT VALID" failed: .*analysis_history.*\. Schema state — applied: Baseline1732500000000 \(current Baseline1732500000000\); pending: AnalysisFields1732500001000/,
+    );
+    expect((err as Error).message).to.include('its steps are idempotent');
+  });
+});

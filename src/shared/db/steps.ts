@@ -1,7 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueryRunner } from 'typeorm';
 import { getConfig, type Config } from '../config.js';
+import { errorMessage } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
+import { isUnreachable } from '../services.js';
+import { MigrationError } from './errors.js';
 import { RELATION_HOLDERS_SQL, isLockWaitError, lockTimeoutError, retryDelayMs, toBlockers, type Blocker } from './locks.js';
 
 /**
@@ -155,7 +158,7 @@ async function runWithLockRetry(queryRunner: QueryRunner, ctx: StepContext, step
       await queryRunner.query(step.sql);
       return;
     } catch (err) {
-      if (!isLockWaitError(err)) throw err;
+      if (!isLockWaitError(err)) throw stepFailed(step, err);
       const seen = await watch.result();
       if (seen.length) blockers = seen;
       if (attempt > retries) {
@@ -187,6 +190,12 @@ function watchBlockers(ctx: StepContext, pid: number, timeoutMs: number) {
     stop: () => clearTimeout(timer),
     result: async () => (pending ? await pending : []),
   };
+}
+
+/** Name the step in the error; an unreachable server stays as it is (exit 69). */
+function stepFailed(step: Step, err: unknown): unknown {
+  if (isUnreachable(err)) return err;
+  return new MigrationError(`step "${step.title}" failed: ${errorMessage(err)}`, { cause: err });
 }
 
 async function relationHolders(queryRunner: QueryRunner, table: string): Promise<Blocker[]> {
