@@ -31,7 +31,9 @@ export function planConfigMigration(fileName: string, text: string, target: Conf
     const result = STEPS[step as keyof typeof STEPS](doc);
     doc = result.doc;
     warnings.push(...result.warnings.map((w) => `${fileName}: ${w}`));
-    for (const [section, keys] of Object.entries(result.absorbed)) absorbed[section] = [...(absorbed[section] ?? []), ...keys];
+    for (const [section, keys] of Object.entries(result.absorbed)) {
+      absorbed[section] = [...(Object.hasOwn(absorbed, section) ? absorbed[section]! : []), ...keys];
+    }
   }
   const output = render(fileName, parsed.format, text, { original: parsed.doc, next: doc, absorbed }, warnings);
   return { kind: 'migrate', from, to: target, output, warnings, maskedBefore: maskConfigText(text), maskedAfter: maskConfigText(output) };

@@ -35,7 +35,7 @@ export function parseConfig(fileName: string, text: string): ParsedConfig {
 }
 
 function parseYamlDocument(fileName: string, text: string): Document {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { uniqueKeys: true });
   const error = doc.errors[0];
   if (error) {
     const where = error.linePos ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}` : 'an unknown line';

@@ -113,7 +113,7 @@ function dropConsumedKeys(root: YAMLMap, warnings: string[]): string[] {
   for (const pair of [...root.items]) {
     const key = keyOf(pair);
     if (typeof key !== 'string') continue;
-    const moved = key in MOVED_TO_SECTIONS;
+    const moved = Object.hasOwn(MOVED_TO_SECTIONS, key);
     if (!moved && !/(_port|_workers)$/.test(key)) continue;
     removePair(root, key);
     dropped.push(key);

@@ -63,7 +63,7 @@ export function detectConfigVersion(config: Plain, versionText: string | undefin
 
 function detectByStructure(config: Plain): ConfigVersion {
   const auth = config.auth;
-  if (isPlainMap(config.security) || isPlainMap(config.monitoring) || (isPlainMap(auth) && 'jwt_settings' in auth)) {
+  if (isPlainMap(config.security) || isPlainMap(config.monitoring) || (isPlainMap(auth) && Object.hasOwn(auth, 'jwt_settings'))) {
     return '2.1';
   }
   if (isPlainMap(config.services)) return '2.0';

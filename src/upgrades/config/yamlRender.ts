@@ -103,7 +103,7 @@ class Splicer {
         .map((c) => this.leading(c) + this.trailingComments(c, column))
         .join('');
     const absorbedBy = (key: unknown): Chunk[] =>
-      column === 0 && typeof key === 'string' ? (this.absorbed[key] ?? []).flatMap((k) => byKey.get(k) ?? []) : [];
+      column === 0 && typeof key === 'string' && Object.hasOwn(this.absorbed, key) ? (this.absorbed[key] ?? []).flatMap((k) => byKey.get(k) ?? []) : [];
     const travelling = new Set(next.items.flatMap((pair) => absorbedBy(keyOf(pair))));
     const stayed = (upTo: number) => chunks.slice(0, upTo).filter((c) => !travelling.has(c));
     for (const pair of next.items) {
