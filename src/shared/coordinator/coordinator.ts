@@ -37,6 +37,15 @@ export interface RecentRowError {
   message: string;
 }
 
+export interface JobStateAnnouncement {
+  jobId: number;
+  state: string;
+  force: boolean;
+}
+
+/** A cached state outlives any realistic pause; consumers re-read the ledger when it is gone. */
+const JOB_STATE_TTL_SECONDS = 7 * 24 * 3600;
+
 export interface ConsumerHeartbeat {
   consumerId: string;
   host: string;
@@ -120,6 +129,24 @@ export class Coordinator {
       if (known[i] === 0 && (await this.recordRange(jobId, range, false))) added++;
     }
     return added;
+  }
+
+  /**
+   * Broadcast a job's new state (pause, resume, cancel): kept in a key for consumers that start later or
+   * missed the message, and published so running consumers react at once. `force` asks consumers to stop
+   * the ranges of the job they have in hand.
+   */
+  async announceJobState(jobId: number, state: string, force = false): Promise<void> {
+    const announcement: JobStateAnnouncement = { jobId, state, force };
+    await this.redis.multi()
+      .set(this.keys.jobState(jobId), state, 'EX', JOB_STATE_TTL_SECONDS)
+      .publish(this.keys.stateChannel(), JSON.stringify(announcement))
+      .exec();
+  }
+
+  /** The announced state of a job, or undefined when none is cached (the ledger then decides). */
+  async cachedJobState(jobId: number): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.jobState(jobId))) ?? undefined;
   }
 
   async heartbeat(beat: ConsumerHeartbeat, ttlSeconds: number): Promise<void> {

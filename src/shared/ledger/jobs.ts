@@ -17,8 +17,9 @@ export interface JobRow {
   finishedAt: Date | null;
 }
 
-export type JobState = 'queued' | 'enumerating' | 'running' | 'completed' | 'failed' | 'paused' | 'cancelling' | 'cancelled';
-export const FINAL_JOB_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled'];
+export type JobState = 'queued' | 'enumerating' | 'running' | 'completed' | 'failed' | 'paused' | 'cancelling' | 'cancelled'
+  | 'rolling_back' | 'rolled_back';
+export const FINAL_JOB_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled', 'rolled_back'];
 
 const JOB_COLUMNS = `id::float8 AS id, analysis_version, range_size::float8 AS range_size,
   requested_from_id::float8 AS requested_from_id, requested_to_id::float8 AS requested_to_id,
@@ -60,7 +61,10 @@ export async function createJob(db: pg.Pool | pg.PoolClient, job: NewJob): Promi
      RETURNING ${JOB_COLUMNS}`,
     [job.analysisVersion, job.rangeSize, job.fromId ?? null, job.toId ?? null, job.requestedBy],
   );
-  return toJob(rows[0] as JobRecord);
+  const created = toJob(rows[0] as JobRecord);
+  await db.query(`INSERT INTO backfill_job_events (job_id, from_state, to_state, actor, reason) VALUES ($1, NULL, 'queued', $2, 'enqueued')`,
+    [created.id, job.requestedBy.slice(0, 200)]);
+  return created;
 }
 
 export async function getJob(db: pg.Pool | pg.PoolClient, jobId: number): Promise<JobRow | undefined> {
@@ -78,16 +82,51 @@ export async function listJobs(db: pg.Pool | pg.PoolClient, limit = 100): Promis
   return rows.map(toJob);
 }
 
-/** Move a job to `to` only from one of `from` (a compare-and-set: concurrent callers cannot both win). */
-export async function transitionJob(db: pg.Pool | pg.PoolClient, jobId: number, from: JobState[], to: JobState): Promise<boolean> {
+/**
+ * Move a job to `to` only from one of `from` (a compare-and-set: concurrent callers cannot both win), and
+ * record the transition — from, to, who or what made it, why — in `backfill_job_events`, in one statement.
+ */
+export async function transitionJob(
+  db: pg.Pool | pg.PoolClient, jobId: number, from: JobState[], to: JobState, actor = 'system', reason: string | null = null,
+): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE backfill_jobs SET state = $3::text,
-       started_at = CASE WHEN $3::text IN ('enumerating', 'running') THEN coalesce(started_at, now()) ELSE started_at END,
-       finished_at = CASE WHEN $3::text IN ('completed', 'failed', 'cancelled') THEN now() ELSE finished_at END
-     WHERE id = $1 AND state = ANY($2::text[])`,
-    [jobId, from, to],
+    `WITH previous AS (SELECT state FROM backfill_jobs WHERE id = $1 AND state = ANY($2::text[]) FOR UPDATE),
+     moved AS (
+       UPDATE backfill_jobs SET state = $3::text,
+         started_at = CASE WHEN $3::text IN ('enumerating', 'running') THEN coalesce(started_at, now()) ELSE started_at END,
+         finished_at = CASE WHEN $3::text IN ('completed', 'failed', 'cancelled', 'rolled_back') THEN now() ELSE finished_at END
+       WHERE id = $1 AND state = ANY($2::text[])
+       RETURNING id)
+     INSERT INTO backfill_job_events (job_id, from_state, to_state, actor, reason)
+     SELECT moved.id, previous.state, $3::text, $4, $5 FROM moved, previous`,
+    [jobId, from, to, actor.slice(0, 200), reason],
   );
   return rowCount === 1;
+}
+
+export interface JobEvent {
+  fromState: string | null;
+  toState: string;
+  actor: string;
+  reason: string | null;
+  at: string;
+}
+
+export async function jobEvents(db: pg.Pool | pg.PoolClient, jobId: number): Promise<JobEvent[]> {
+  const { rows } = await db.query<JobEvent>(
+    `SELECT from_state AS "fromState", to_state AS "toState", actor, reason, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+       FROM backfill_job_events WHERE job_id = $1 ORDER BY id`, [jobId]);
+  return rows;
+}
+
+/** Seconds the job has spent running (paused and queued time excluded): what its rate and ETA go by. */
+export async function runningSeconds(db: pg.Pool | pg.PoolClient, jobId: number): Promise<number> {
+  const { rows } = await db.query<{ seconds: number }>(
+    `SELECT coalesce(sum(extract(epoch FROM coalesce(next_at, now()) - created_at)), 0)::float8 AS seconds
+       FROM (SELECT to_state, created_at, lead(created_at) OVER (ORDER BY id) AS next_at
+               FROM backfill_job_events WHERE job_id = $1) AS spans
+      WHERE to_state IN ('enumerating', 'running')`, [jobId]);
+  return rows[0]?.seconds ?? 0;
 }
 
 export async function markEnumerated(db: pg.Pool | pg.PoolClient, jobId: number, rangesTotal: number): Promise<void> {
@@ -105,13 +144,19 @@ export async function finishJobIfDone(db: pg.Pool | pg.PoolClient, jobId: number
               count(*) FILTER (WHERE state = 'failed') AS failed,
               coalesce(sum(converted), 0) AS converted, coalesce(sum(failed), 0) AS rows_failed,
               coalesce(sum(skipped), 0) AS skipped
-         FROM backfill_ranges WHERE job_id = $1)
-     UPDATE backfill_jobs j
-        SET state = CASE WHEN counts.failed > 0 THEN 'failed' ELSE 'completed' END, finished_at = now(),
-            tracks_converted = counts.converted, tracks_failed = counts.rows_failed, tracks_skipped = counts.skipped
-       FROM counts
-      WHERE j.id = $1 AND j.state = 'running' AND j.enumeration_complete AND counts.open = 0
-      RETURNING j.state`,
+         FROM backfill_ranges WHERE job_id = $1),
+     finished AS (
+       UPDATE backfill_jobs j
+          SET state = CASE WHEN counts.failed > 0 THEN 'failed' ELSE 'completed' END, finished_at = now(),
+              tracks_converted = counts.converted, tracks_failed = counts.rows_failed, tracks_skipped = counts.skipped
+         FROM counts
+        WHERE j.id = $1 AND j.state = 'running' AND j.enumeration_complete AND counts.open = 0
+        RETURNING j.id, j.state, counts.failed)
+     INSERT INTO backfill_job_events (job_id, from_state, to_state, actor, reason)
+     SELECT id, 'running', state, 'fleet',
+            CASE WHEN failed > 0 THEN failed || ' range(s) failed after their attempts' ELSE 'every range done' END
+       FROM finished
+     RETURNING to_state AS state`,
     [jobId],
   );
   return rows[0]?.state;
