@@ -3,6 +3,7 @@ import { InvalidFileError } from '../errors.js';
 import type { Plan } from '../plan.js';
 import { parseEnv, type EnvVariable } from './parse.js';
 import { UnwritableValue, maskEnvText, renderEnv } from './render.js';
+import { encodeValue } from './quote.js';
 import { upgradeV1ToV2, upgradeV2ToV21 } from './steps.js';
 import { ENV_VERSIONS, detectEnvVersion, envVersionIndex, type EnvVersion } from './versions.js';
 
@@ -42,7 +43,7 @@ export function planEnvMigration(fileName: string, text: string, options: EnvPla
     if (err instanceof UnwritableValue) throw new InvalidFileError(`${fileName}: ${err.message}; file left untouched`);
     throw err;
   }
-  checkReadsBack(fileName, output, vars);
+  checkReadsBack(fileName, output, vars, variables.filter((v) => encodeValue(v.value) === undefined).map((v) => v.key));
   const newline = text.includes('\r\n') ? '\r\n' : '\n';
   return {
     kind: 'migrate',
@@ -65,11 +66,15 @@ function withMetadata(original: EnvVariable[], vars: ReadonlyMap<string, string>
   });
 }
 
-function checkReadsBack(fileName: string, output: string, vars: ReadonlyMap<string, string>): void {
+/** `writtenAsIs` are the variables no quoting can hold, written as the operator wrote them: the likely cause. */
+function checkReadsBack(fileName: string, output: string, vars: ReadonlyMap<string, string>, writtenAsIs: string[]): void {
   const reread = parseDotenv(output);
   for (const [key, value] of vars) {
     if (Object.hasOwn(reread, key) ? reread[key] !== value : key !== '__proto__') {
-      throw new InvalidFileError(`${fileName}: ${key} would not read back unchanged after migration; file left untouched`);
+      const culprit = writtenAsIs.length > 0 ? writtenAsIs.join(', ') : key;
+      throw new InvalidFileError(
+        `${fileName}: ${culprit} would not read back unchanged after migration (a value ending in a backslash, or mixing every quote kind with #, a line break or edge spaces, has no safe .env spelling); file left untouched`,
+      );
     }
   }
 }
