@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { parse as parseYaml } from 'yaml';
+import fc from 'fast-check';
+import { findJsonProblem } from '../../src/upgrades/config/jsonError.js';
 import { maskConfigText } from '../../src/upgrades/config/mask.js';
 import { planConfigMigration } from '../../src/upgrades/config/migrate.js';
 import type { ConfigVersion } from '../../src/upgrades/config/versions.js';
@@ -77,6 +79,34 @@ describe('config file format', () => {
   it('invalid JSON names the file and the line', () => {
     expect(() => planConfigMigration('conf/bad.json', '{\n  "a": 1,\n  "b": 2,\n}\n', '2.1')).to.throw(/^conf\/bad\.json: invalid JSON at line 4, column 1: /);
     expect(() => planConfigMigration('conf/cut.json', '{\n  "a": 1,\n', '2.1')).to.throw(/^conf\/cut\.json: invalid JSON at line 3, column 1/);
+  });
+
+  it('a JSON error never quotes the file (V8 would quote the text around the error)', () => {
+    expect(() => planConfigMigration('s.json', '{"password": hunter2}', '2.1')).to.throw(/^s\.json: invalid JSON at line 1, column 14: unexpected character: expected a value$/);
+  });
+
+  it('property: whenever JSON.parse rejects a text, the scanner finds a problem in it too', () => {
+    const broken = fc
+      .tuple(fc.json(), fc.nat(), fc.constantFrom('', ',', '}', ']', '"', "'", ':', '\n', 'x', '\\'), fc.nat({ max: 2 }))
+      .map(([json, at, insert, drop]) => {
+        const cut = at % (json.length + 1);
+        return json.slice(0, cut) + insert + json.slice(cut + drop);
+      });
+    fc.assert(
+      fc.property(broken, (text) => {
+        let valid = true;
+        try {
+          JSON.parse(text);
+        } catch {
+          valid = false;
+        }
+        fc.pre(!valid);
+        const problem = findJsonProblem(text);
+        expect(problem.reason, text).to.not.equal('not valid JSON');
+        expect(problem.offset).to.be.within(0, text.length);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('a file that is not a mapping of settings is refused', () => {

@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
 import { Document, isMap, isScalar, parseDocument } from 'yaml';
 import { InvalidFileError } from '../errors.js';
+import { findJsonProblem, lineAndColumn } from './jsonError.js';
 
 /** Reading a configuration file's text into a yaml Document — the one model every step works on. */
 
@@ -47,27 +48,19 @@ function parseYamlDocument(fileName: string, text: string): Document {
 function parseJsonDocument(fileName: string, text: string): Document {
   try {
     JSON.parse(text);
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    throw new InvalidFileError(`${fileName}: invalid JSON at ${jsonErrorPlace(text, message)}: ${firstLine(message)}`, { cause: err });
+  } catch {
+    // Not V8's message: it quotes the text around the error, which may be a secret.
+    const problem = findJsonProblem(text);
+    const { line, column } = lineAndColumn(text, problem.offset);
+    throw new InvalidFileError(`${fileName}: invalid JSON at line ${line}, column ${column}: ${problem.reason}`);
   }
   // Valid JSON is valid YAML 1.2; parsing it with yaml keeps key order and numbers as written.
   const doc = parseDocument(text, { uniqueKeys: false });
   return doc.errors.length === 0 ? doc : new Document(JSON.parse(text) as unknown);
 }
 
-/** V8 reports a character position; people want a line and column. */
-function jsonErrorPlace(text: string, message: string): string {
-  const lineCol = /line (\d+) column (\d+)/.exec(message);
-  if (lineCol) return `line ${lineCol[1]}, column ${lineCol[2]}`;
-  const position = /position (\d+)/.exec(message);
-  const offset = position ? Number(position[1]) : text.length;
-  const before = text.slice(0, offset).split('\n');
-  return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
-}
-
 function firstLine(message: string): string {
-  return (message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '').replace(/ in JSON at position \d+.*$/, '');
+  return (message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
 }
 
 function versionTextOf(doc: Document, data: Record<string, unknown>): string | undefined {
