@@ -7,7 +7,8 @@ import { maskConfigText } from './mask.js';
 import { parseConfig, type ConfigFormat } from './parse.js';
 import { STEPS } from './steps.js';
 import { CONFIG_VERSIONS, compareVersions, detectConfigVersion, stepsBetween, type ConfigVersion } from './versions.js';
-import { detectStyle, renderWholeYaml, renderYaml, type Absorbed } from './yamlRender.js';
+import { renderYaml, type Absorbed } from './yamlRender.js';
+import { detectStyle, renderWholeYaml } from './yamlStyle.js';
 
 /**
  * Plan the upgrade of one configuration file's text to `target`: detect its version, run each step in

@@ -1,4 +1,4 @@
-import { Document, Scalar, YAMLMap, isAlias, isCollection, isMap, isNode, isScalar, visit, type Node, type Pair } from 'yaml';
+import { Document, Scalar, YAMLMap, isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, visit, type Node, type Pair } from 'yaml';
 
 /**
  * Small operations on a yaml Document that the migration steps are written in. They only ever add, move
@@ -137,3 +137,30 @@ export function setVersion(doc: Document, version: string): void {
   pair.value = node;
 }
 
+/** Two nodes are the same when value, style, anchors and comments all match (source ranges aside). */
+export function sameNode(a: unknown, b: unknown): boolean {
+  return JSON.stringify(signature(a)) === JSON.stringify(signature(b));
+}
+
+/** The node's own properties, children aside: a mapping that only gained keys has the same shell. */
+export function sameShell(a: Node, b: Node): boolean {
+  return JSON.stringify(ownProperties(a)) === JSON.stringify(ownProperties(b));
+}
+
+function ownProperties(node: Node): unknown[] {
+  const n = node as Node & { anchor?: string; flow?: boolean; spaceBefore?: boolean; tag?: string };
+  return [n.anchor, n.tag, n.comment, n.commentBefore, n.spaceBefore, n.flow];
+}
+
+function signature(node: unknown): unknown {
+  if (node === null || node === undefined) return null;
+  if (isPair(node)) return ['pair', signature(node.key), signature(node.value)];
+  if (typeof node !== 'object') return ['plain', typeof node, String(node)];
+  const n = node as Node & { anchor?: string; flow?: boolean; spaceBefore?: boolean; tag?: string };
+  const common = [n.anchor, n.tag, n.comment, n.commentBefore, n.spaceBefore];
+  if (isScalar(node)) return ['scalar', typeof node.value, String(node.value), node.type, node.format, node.minFractionDigits, ...common];
+  if (isAlias(node)) return ['alias', node.source, ...common];
+  if (isMap(node) || isSeq(node)) return [isMap(node) ? 'map' : 'seq', n.flow, ...common, node.items.map(signature)];
+  if ('items' in n && Array.isArray(n.items)) return ['items', n.flow, ...common, n.items.map(signature)];
+  return ['other', String(node)];
+}

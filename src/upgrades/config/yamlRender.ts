@@ -1,5 +1,6 @@
-import { Document, YAMLMap, isAlias, isMap, isPair, isScalar, isSeq, type Node, type Pair, type ToStringOptions } from 'yaml';
-import { keyOf } from './nodes.js';
+import { Document, YAMLMap, isMap, isScalar, type Node, type Pair } from 'yaml';
+import { keyOf, sameNode, sameShell } from './nodes.js';
+import { detectStyle, renderWholeYaml, toStringOptions, type YamlStyle } from './yamlStyle.js';
 
 /**
  * Write a migrated Document back as YAML, reusing the original text of every setting the migration did not
@@ -8,46 +9,6 @@ import { keyOf } from './nodes.js';
  * the whole file: comment spacing, flow-collection padding and indentation would all change.)
  * The caller checks the result parses to the migrated data and falls back to `doc.toString()` if not.
  */
-
-export interface YamlStyle {
-  indent: number;
-  indentSeq: boolean;
-  flowCollectionPadding: boolean;
-  newline: '\n' | '\r\n';
-  blankLineBetweenSections: boolean;
-}
-
-export function detectStyle(src: string): YamlStyle {
-  const lines = src.split(/\r?\n/);
-  const keyIndents = lines.map((l) => /^( +)[^\s#-]/.exec(l)?.[1]?.length).filter((n): n is number => n !== undefined);
-  const indent = keyIndents.length ? Math.min(8, ...keyIndents) : 2;
-  return {
-    indent,
-    indentSeq: !lines.some((line, i) => /^(\s*)- /.test(line) && sameIndentAsParent(lines, i)),
-    flowCollectionPadding: /[[{] \S/.test(src),
-    newline: src.includes('\r\n') ? '\r\n' : '\n',
-    blankLineBetweenSections: /\n\s*\n\S/.test(src),
-  };
-}
-
-function sameIndentAsParent(lines: string[], index: number): boolean {
-  const indentOf = (l: string) => l.length - l.trimStart().length;
-  for (let i = index - 1; i >= 0; i -= 1) {
-    const line = lines[i] ?? '';
-    if (line.trim() === '' || line.trim().startsWith('#')) continue;
-    return line.trimEnd().endsWith(':') && indentOf(line) === indentOf(lines[index] ?? '');
-  }
-  return false;
-}
-
-export function toStringOptions(style: YamlStyle): ToStringOptions {
-  return { indent: style.indent, indentSeq: style.indentSeq, flowCollectionPadding: style.flowCollectionPadding, lineWidth: 0 };
-}
-
-/** The whole Document rendered by the library (the fallback). */
-export function renderWholeYaml(doc: Document, style: YamlStyle): string {
-  return doc.toString(toStringOptions(style)).replace(/\r?\n/g, style.newline);
-}
 
 class CannotSplice extends Error {}
 
@@ -167,7 +128,7 @@ class Splicer {
     if (!sameNode(orig.key, pair.key)) return this.fresh(pair, column) + this.trailingComments(chunk, column);
     const scalar = this.splicedScalar(chunk, pair);
     if (scalar !== undefined) return scalar;
-    if (isMap(orig.value) && !orig.value.flow && isMap(pair.value) && orig.value.items.length > 0 && sameNode({ ...orig.value, items: [] }, { ...pair.value, items: [] })) {
+    if (isMap(orig.value) && !orig.value.flow && isMap(pair.value) && orig.value.items.length > 0 && sameShell(orig.value, pair.value)) {
       const inner = orig.value.items[0]!;
       if (!isNodeWithRange(orig.key) || !isNodeWithRange(inner.key)) throw new CannotSplice();
       const innerStart = nextLineStart(this.src, orig.key.range[1]);
@@ -231,22 +192,4 @@ function afterLastBlankLine(src: string, from: number, to: number): number {
 
 function withNewline(text: string): string {
   return text === '' || text.endsWith('\n') ? text : `${text}\n`;
-}
-
-/** Two nodes are the same when value, style, anchors and comments all match (source ranges aside). */
-export function sameNode(a: unknown, b: unknown): boolean {
-  return JSON.stringify(signature(a)) === JSON.stringify(signature(b));
-}
-
-function signature(node: unknown): unknown {
-  if (node === null || node === undefined) return null;
-  if (isPair(node)) return ['pair', signature(node.key), signature(node.value)];
-  if (typeof node !== 'object') return ['plain', typeof node, String(node)];
-  const n = node as Node & { anchor?: string; flow?: boolean; spaceBefore?: boolean; tag?: string };
-  const common = [n.anchor, n.tag, n.comment, n.commentBefore, n.spaceBefore];
-  if (isScalar(node)) return ['scalar', typeof node.value, String(node.value), node.type, node.format, node.minFractionDigits, ...common];
-  if (isAlias(node)) return ['alias', node.source, ...common];
-  if (isMap(node) || isSeq(node)) return [isMap(node) ? 'map' : 'seq', n.flow, ...common, node.items.map(signature)];
-  if ('items' in n && Array.isArray(n.items)) return ['items', n.flow, ...common, n.items.map(signature)];
-  return ['other', String(node)];
 }
