@@ -50,7 +50,7 @@ export function formatReport(report: RunReport): { lines: string[]; warnings: st
 /** Throws PartialFailure when some file failed, after the report has been printed. */
 export function finishRun(report: RunReport): void {
   if (report.summary.failed > 0) {
-    throw new PartialFailure(`${report.summary.failed} of ${report.summary.considered} files failed (see above)`);
+    throw new PartialFailure(`${report.summary.failed} of ${report.summary.considered} files failed (see the report)`);
   }
 }
 

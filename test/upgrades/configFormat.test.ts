@@ -129,9 +129,12 @@ describe('config file format', () => {
         '  MIIB',
         '{"db_password": "p4ss", "x": 1}',
         '  "master_key": "k3y",',
+        'redis: {host: r, password: fl0w, token: "${REDIS_TOKEN}"}',
+        'api_key: {id: 1, value: s3cr3t}',
       ].join('\n'),
     );
-    expect(masked).to.not.match(/hunter2|abc123|MIIB|k3y/);
+    expect(masked).to.not.match(/hunter2|abc123|MIIB|k3y|p4ss|fl0w|s3cr3t/);
+    expect(masked).to.include('redis: {host: r, password: "***", token: "${REDIS_TOKEN}"}');
     expect(masked).to.include('postgres://user:***@db/x');
     expect(masked).to.include('jwt_secret: "${JWT_SECRET_KEY}"');
     expect(masked).to.include('password_min_length: 12');

@@ -27,10 +27,10 @@ export function maskConfigText(text: string): string {
       }
       secretIndent = undefined;
       const match = KEY_LINE.exec(line);
-      if (!match || !isSecretConfigKey(match[3] ?? '')) return maskUrlPasswords(line);
+      if (!match || !isSecretConfigKey(match[3] ?? '')) return maskUrlPasswords(maskFlowPairs(line));
       const [, lead = '', quote = '', key = '', colon = '', space = '', value = ''] = match;
       const { body, comma } = splitComma(value);
-      if (body === '' || /^[|>{[]/.test(body) || body.startsWith('&')) {
+      if (body === '' || /^[|>]/.test(body) || body.startsWith('&') || /^[{[](?!.*[}\]]$)/.test(body)) {
         secretIndent = indent;
         return maskUrlPasswords(line);
       }
@@ -38,6 +38,15 @@ export function maskConfigText(text: string): string {
       return `${lead}${quote}${key}${quote}${colon}${space}"${MASK}"${comma}`;
     })
     .join('\n');
+}
+
+/** `{user: x, password: y}` and minified JSON: secret pairs inside flow collections on one line. */
+function maskFlowPairs(line: string): string {
+  return line.replace(
+    /([{,]\s*)(["']?)([\w.-]+)\2(\s*:\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^,}\]]+)/g,
+    (whole, before: string, quote: string, key: string, colon: string, value: string) =>
+      isSecretConfigKey(key) && !isPlaceholder(unquote(value.trim())) ? `${before}${quote}${key}${quote}${colon}"${MASK}"` : whole,
+  );
 }
 
 /** Inside a secret section: keep keys and structure, hide values. */
