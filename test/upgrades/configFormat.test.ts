@@ -138,6 +138,7 @@ describe('config file format', () => {
     expect(masked).to.include('postgres://user:***@db/x');
     expect(masked).to.include('jwt_secret: "${JWT_SECRET_KEY}"');
     expect(masked).to.include('password_min_length: 12');
+    expect(maskConfigText('  allow_credentials: true\n  password_policy:\n    min_length: 8')).to.equal('  allow_credentials: true\n  password_policy:\n    min_length: 8');
     expect(masked).to.include('  "master_key": "***",');
   });
 

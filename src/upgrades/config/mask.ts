@@ -11,7 +11,7 @@ import { MASK, isPlaceholder, maskUrlPasswords } from '../mask.js';
  */
 export function isSecretConfigKey(key: string): boolean {
   const last = key.toLowerCase().split(/[_\-.\s]+/).filter(Boolean).at(-1) ?? '';
-  return /^(password|passwd|pwd|secret|secrets|key|keys|token|tokens|credentials|passphrase)$/.test(last) || /^[a-z]*(password|secret|token)$/.test(last);
+  return /^(password|passwd|pwd|secret|secrets|key|keys|token|tokens|passphrase)$/.test(last) || /^[a-z]*(password|secret|token)$/.test(last);
 }
 
 const KEY_LINE = /^(\s*(?:-\s+)?)(["']?)([^\s"'#:][^"'#:]*?)\2(\s*:)(\s*)(.*)$/;
