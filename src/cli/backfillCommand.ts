@@ -9,6 +9,7 @@ import { withFleet, type FleetContext } from './fleetContext.js';
 import { analysisVersionOption, intOption } from './options.js';
 import { formatTable, printJson, printLine, printMessage } from './output.js';
 import { formatStatus } from './statusFormat.js';
+import { watchStatus } from './statusWatch.js';
 import { waitForJob } from './backfillWait.js';
 import { toCsvLine } from './csv.js';
 
@@ -56,12 +57,19 @@ export function registerBackfillCommand(program: Command): void {
     });
 
   backfill.command('status [job]')
-    .description('State, ranges, tracks, rate, ETA, queue depth and consumers of a job (default: the latest)')
-    .option('--json', 'print the status as one JSON object')
-    .action(async (jobArg: string | undefined, opts: { json?: boolean }) => {
+    .description('State, ranges, tracks, rate, ETA, queue depth, consumers, throttle and history of a job (default: the latest)')
+    .option('--json', 'print the status as one JSON object (with --watch: one per line, NDJSON)')
+    .option('--watch', 'keep watching until the job ends: a live view on a terminal, plain lines otherwise')
+    .addOption(new Option('--interval <s>', 'with --watch: seconds between updates').argParser(intOption(1, 3600)).default(2))
+    .action(async (jobArg: string | undefined, opts: { json?: boolean; watch?: boolean; interval: number }) => {
       await withFleet(async (ctx) => {
         const job = await findJob(ctx, jobArg);
-        const status = await collectJobStatus(await ctx.statusDeps({ requireBroker: false }), job);
+        const deps = await ctx.statusDeps({ requireBroker: false });
+        if (opts.watch) {
+          await watchStatus(ctx, job.id, deps, { json: opts.json ?? false, intervalMs: opts.interval * 1000 });
+          return;
+        }
+        const status = await collectJobStatus(deps, job);
         if (opts.json) printJson(status);
         else printLine(formatStatus(status));
       });

@@ -32,7 +32,7 @@ export async function waitForJob(ctx: FleetContext, jobId: number, options: Wait
     }
     if (FINAL_JOB_STATES.includes(job.state)) {
       if (options.progress && tty) process.stderr.write('\n');
-      const ok = job.state === 'completed' && status.ranges.failed === 0;
+      const ok = (job.state === 'completed' || job.state === 'finalized') && status.ranges.failed === 0;
       return { code: ok ? ExitCode.ok : ExitCode.failure, status };
     }
     if (Date.now() >= deadline) {

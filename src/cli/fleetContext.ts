@@ -1,4 +1,4 @@
-import type { Channel, ChannelModel } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { connectAmqp } from '../shared/amqp/connect.js';
@@ -21,6 +21,7 @@ export class FleetContext {
   private poolPromise: Promise<pg.Pool> | undefined;
   private redisPromise: Promise<Redis> | undefined;
   private amqpPromise: Promise<{ connection: ChannelModel; channel: Channel }> | undefined;
+  private confirmPromise: Promise<ConfirmChannel> | undefined;
 
   pool(): Promise<pg.Pool> {
     this.poolPromise ??= (async () => {
@@ -55,6 +56,18 @@ export class FleetContext {
       return { connection, channel };
     })();
     return (await this.amqpPromise).channel;
+  }
+
+  /** A confirm channel on the same connection, for commands that publish ranges. */
+  async confirmChannel(): Promise<ConfirmChannel> {
+    this.confirmPromise ??= (async () => {
+      await this.channel();
+      const { connection } = await (this.amqpPromise as Promise<{ connection: ChannelModel }>);
+      const channel = await connection.createConfirmChannel();
+      channel.on('error', () => undefined);
+      return channel;
+    })();
+    return this.confirmPromise;
   }
 
   async statusDeps(options: { requireBroker: boolean }): Promise<StatusDeps> {

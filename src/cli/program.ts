@@ -4,6 +4,7 @@ import { registerDbCommand } from './dbCommand.js';
 import { registerBackfillCommand } from './backfillCommand.js';
 import { registerDemoCommands, registerSeedDemoCommand } from './demoCommand.js';
 import { registerFleetCommands } from './fleetCommands.js';
+import { registerOperateCommands } from './operateCommands.js';
 import { registerConfigCommand } from './configCommand.js';
 import { registerEnvCommand } from './envCommand.js';
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerDbCommand(program);
   // Fleet commands last: `seed-demo` attaches to the `db` group registered above.
   registerBackfillCommand(program);
+  registerOperateCommands(program);
   registerFleetCommands(program);
   registerDemoCommands(program);
   registerSeedDemoCommand(program);

@@ -14,8 +14,22 @@ export function formatStatus(s: JobStatus): string {
       : 'queue    unknown (RabbitMQ not reachable)',
     `consumers ${s.consumers.live} live${s.consumers.lost ? `, ${s.consumers.lost} lost` : ''}`,
   ];
+  lines.push(`throttle ${throttleText(s)}`);
+  for (const c of s.consumers.list) {
+    lines.push(`  consumer ${c.host} pid ${c.pid}: ${c.alive ? 'alive' : 'LOST'}, ${c.rangesDone} ranges done` +
+      `${c.currentRanges.length ? `, in hand ${c.currentRanges.join(' ')}` : ''}, last heartbeat ${c.lastSeen ?? '-'}`);
+  }
   for (const e of s.recentErrors) lines.push(`  recent error: track ${e.trackId} ${e.code}${e.key ? ` (${e.key})` : ''}: ${e.message}`);
+  lines.push('history');
+  for (const h of s.history) lines.push(`  ${h.at}  ${h.fromState ?? '-'} → ${h.toState}  by ${h.actor}${h.reason ? `: ${h.reason}` : ''}`);
   return lines.join('\n');
+}
+
+function throttleText(s: JobStatus): string {
+  const t = s.throttle;
+  if (t.rate === null && !t.reason) return 'none';
+  const rate = t.rate === null ? 'no limit' : t.rate === 0 ? 'HELD (rate 0)' : `${t.rate} tracks/s`;
+  return `${rate}${t.reason ? ` — ${t.reason}` : ''}${t.since ? ` since ${t.since}` : ''}`;
 }
 
 /** One line for a live progress display. */

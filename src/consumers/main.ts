@@ -10,6 +10,7 @@ import type { Logger } from '../shared/logger.js';
 import { fleetNames } from '../shared/names.js';
 import { connectRedis } from '../shared/redis.js';
 import { RangeConsumer } from './rangeConsumer.js';
+import { JobStateWatcher } from './jobStateWatcher.js';
 
 export interface ConsumerOptions {
   prefetch: number;
@@ -26,6 +27,12 @@ export async function runConsumer(config: Config, options: ConsumerOptions, logg
     await checkConnection(pool, config.DATABASE_URL);
     const redis = await connectRedis(config.REDIS_URL, { connectionName: `consumer-${consumerId}`, persistent: true });
     closer.add('Redis', () => redis.quit());
+    // Subscribed connections can only listen, so job state announcements get a connection of their own.
+    const subscriber = await connectRedis(config.REDIS_URL, { connectionName: `consumer-${consumerId}-sub`, persistent: true });
+    closer.add('Redis subscriber', () => subscriber.quit());
+    const coordinator = new Coordinator(redis, names.redisPrefix);
+    const watcher = new JobStateWatcher(subscriber, coordinator.keys.stateChannel(), pool, logger);
+    await watcher.start();
     const connection = await connectAmqp(config.RABBITMQ_URL, `tracktion-consumer ${consumerId}`);
     closer.add('RabbitMQ connection', () => connection.close());
     const channel = await connection.createConfirmChannel();
@@ -33,7 +40,7 @@ export async function runConsumer(config: Config, options: ConsumerOptions, logg
     await declareTopology(channel, names, { maxAttempts: config.BACKFILL_MAX_ATTEMPTS, retryBaseMs: config.BACKFILL_RETRY_BASE_MS });
 
     const consumer = new RangeConsumer(
-      { channel, pool, coordinator: new Coordinator(redis, names.redisPrefix), names, logger },
+      { channel, pool, coordinator, watcher, names, logger },
       {
         consumerId, prefetch: options.prefetch, maxAttempts: config.BACKFILL_MAX_ATTEMPTS,
         statementTimeoutMs: config.RANGE_STATEMENT_TIMEOUT_MS, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS,

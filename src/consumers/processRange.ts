@@ -9,13 +9,16 @@ import { writeConverted, writeRowErrors, type ConvertedRow, type RowError } from
 export type RangeOutcome =
   | { kind: 'done'; converted: number; failed: number; skipped: number; durationMs: number; errors: RowError[] }
   | { kind: 'already-done' }
-  | { kind: 'job-stopped'; jobState: string };
+  | { kind: 'job-stopped'; jobState: string }
+  | { kind: 'job-paused' };
 
 export interface ProcessOptions {
   attempt: number;
   statementTimeoutMs: number;
   maxBlobBytes?: number;
   now?: () => Date;
+  /** Told the PostgreSQL backend pid serving the range, so `cancel --force` can stop it. */
+  onBackend?: (pid: number) => void;
 }
 
 interface LedgerRange {
@@ -38,14 +41,19 @@ const LOCK_RANGE_SQL = `
 
 const READ_ROWS_SQL = `SELECT id, analysis_data FROM tracks WHERE id BETWEEN $1 AND $2 ORDER BY id`;
 
+/**
+ * A range run again by `retry-failed --rows` keeps the tracks it converted before: they now come back as
+ * "already converted" (skipped), so they move from skipped to converted. On a first run `converted` is NULL.
+ */
 const MARK_DONE_SQL = `
   UPDATE backfill_ranges
-     SET state = 'done', attempts = $3, converted = $4, failed = $5, skipped = $6, duration_ms = $7,
-         last_error = NULL, finished_at = now()
-   WHERE job_id = $1 AND range_id = $2`;
+     SET state = 'done', attempts = $3, converted = coalesce(converted, 0) + $4, failed = $5,
+         skipped = greatest($6 - coalesce(converted, 0), 0), duration_ms = $7, last_error = NULL, finished_at = now()
+   WHERE job_id = $1 AND range_id = $2
+  RETURNING converted::float8 AS converted, failed::float8 AS failed, skipped::float8 AS skipped`;
 
 /** Job states in which a consumer does no work on the job's ranges (pause is handled before this). */
-const STOPPED_JOB_STATES = new Set(['cancelling', 'cancelled']);
+const STOPPED_JOB_STATES = new Set(['cancelling', 'cancelled', 'rolling_back', 'rolled_back']);
 
 /**
  * Process one range in ONE transaction: check it against the ledger, read its rows, convert them with
@@ -56,6 +64,9 @@ export async function processRange(pool: pg.Pool, message: RangeMessage, options
   const client = await pool.connect();
   let released = false;
   try {
+    if (typeof (client as unknown as { processID?: unknown }).processID === 'number') {
+      options.onBackend?.((client as unknown as { processID: number }).processID);
+    }
     await client.query('BEGIN');
     await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(options.statementTimeoutMs)]);
     const ledger = await lockRange(client, message);
@@ -66,6 +77,10 @@ export async function processRange(pool: pg.Pool, message: RangeMessage, options
     if (STOPPED_JOB_STATES.has(ledger.job_state)) {
       await client.query('ROLLBACK');
       return { kind: 'job-stopped', jobState: ledger.job_state };
+    }
+    if (ledger.job_state === 'paused') {
+      await client.query('ROLLBACK');
+      return { kind: 'job-paused' };
     }
     const outcome = await convertAndWrite(client, message, ledger, options);
     await client.query('COMMIT');
@@ -129,6 +144,9 @@ async function convertAndWrite(
   // Converted rows that already had history for this version were written by an earlier job: skipped.
   skipped += converted.length - written - refusedByDatabase;
   const durationMs = Math.round(performance.now() - started);
-  await client.query(MARK_DONE_SQL, [message.jobId, message.rangeId, options.attempt, written, errors.length, skipped, durationMs]);
-  return { kind: 'done', converted: written, failed: errors.length, skipped, durationMs, errors };
+  // The range's totals as the ledger now holds them (a re-run range adds to what it converted before).
+  const { rows: totals } = await client.query<{ converted: number; failed: number; skipped: number }>(MARK_DONE_SQL,
+    [message.jobId, message.rangeId, options.attempt, written, errors.length, skipped, durationMs]);
+  const rangeTotals = totals[0] ?? { converted: written, failed: errors.length, skipped };
+  return { kind: 'done', ...rangeTotals, durationMs, errors };
 }

@@ -11,6 +11,7 @@ import { parseRangeMessage, type RangeMessage } from '../shared/rangeMessage.js'
 import { attemptOf, publishToDead, publishToRetry } from './deliveryRouting.js';
 import { isTransientDatabaseError } from './pgErrors.js';
 import { processRange, type RangeOutcome } from './processRange.js';
+import { verdictFor, type JobStateWatcher } from './jobStateWatcher.js';
 
 export interface ConsumerSettings {
   consumerId: string;
@@ -25,6 +26,7 @@ export interface ConsumerDeps {
   channel: ConfirmChannel;
   pool: pg.Pool;
   coordinator: Coordinator;
+  watcher: JobStateWatcher;
   names: FleetNames;
   logger: Logger;
 }
@@ -42,11 +44,15 @@ export class RangeConsumer {
   private rangesDone = 0;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = new Date().toISOString();
+  /** PostgreSQL backend serving each delivery in hand, by delivery tag, for `cancel --force`. */
+  private readonly backends = new Map<string, { jobId: number; pid: number }>();
+  private stopping = false;
 
   constructor(private readonly deps: ConsumerDeps, private readonly settings: ConsumerSettings) {}
 
   async start(): Promise<void> {
     const { channel, names } = this.deps;
+    this.deps.watcher.onForceCancel((jobId) => void this.stopRangesOf(jobId));
     await channel.prefetch(this.settings.prefetch);
     const reply = await channel.consume(names.workQueue, (message) => {
       if (message) this.track(message);
@@ -59,6 +65,7 @@ export class RangeConsumer {
 
   /** Stop taking messages and wait (up to `graceMs`) for the ranges in hand; returns whether they all finished. */
   async drain(graceMs: number): Promise<boolean> {
+    this.stopping = true;
     if (this.consumerTag) await this.deps.channel.cancel(this.consumerTag).catch(() => undefined);
     this.consumerTag = undefined;
     clearInterval(this.heartbeatTimer);
@@ -90,23 +97,91 @@ export class RangeConsumer {
       this.deps.channel.ack(delivery);
       return;
     }
+    const message = parsed.message;
     const attempt = attemptOf(delivery);
-    let outcome: RangeOutcome;
-    try {
-      outcome = await processRange(this.deps.pool, parsed.message, {
-        attempt, statementTimeoutMs: this.settings.statementTimeoutMs,
-        ...(this.settings.maxBlobBytes ? { maxBlobBytes: this.settings.maxBlobBytes } : {}),
-      });
-    } catch (err) {
-      await this.handleFailure(delivery, parsed.message, attempt, err);
+    const key = String(delivery.fields.deliveryTag);
+    for (;;) {
+      // A job known to be paused is not even opened; the ledger check inside the range catches the rest.
+      if (verdictFor(this.deps.watcher.known(message.jobId)) === 'wait' && !(await this.holdWhilePaused(delivery, message))) return;
+      if (!(await this.obeyThrottle(delivery, message))) return;
+      let outcome: RangeOutcome;
+      try {
+        outcome = await processRange(this.deps.pool, message, {
+          attempt, statementTimeoutMs: this.settings.statementTimeoutMs,
+          ...(this.settings.maxBlobBytes ? { maxBlobBytes: this.settings.maxBlobBytes } : {}),
+          onBackend: (pid) => this.backends.set(key, { jobId: message.jobId, pid }),
+        });
+      } catch (err) {
+        await this.handleFailure(delivery, message, attempt, err);
+        return;
+      } finally {
+        this.backends.delete(key);
+      }
+      if (outcome.kind === 'job-paused') {
+        this.deps.watcher.remember(message.jobId, 'paused');
+        continue;
+      }
+      if (outcome.kind === 'job-stopped') this.deps.logger.info({ jobId: message.jobId, rangeId: message.rangeId, state: outcome.jobState }, 'dropping a range of a stopped job');
+      this.deps.channel.ack(delivery);
+      await this.report(message, outcome);
       return;
     }
-    this.deps.channel.ack(delivery);
-    await this.report(parsed.message, outcome);
+  }
+
+  /**
+   * Keep a paused job's message in hand (unacked, so it is neither lost nor spun on: it holds a prefetch
+   * slot). Returns true when the job may run again; otherwise the message was acked (job cancelled) or given
+   * back to the queue (shutdown, or held long enough to risk RabbitMQ's consumer timeout).
+   */
+  private async holdWhilePaused(delivery: ConsumeMessage, message: RangeMessage): Promise<boolean> {
+    this.deps.logger.info({ jobId: message.jobId, rangeId: message.rangeId }, 'job paused: holding its range until it is resumed');
+    const verdict = await this.deps.watcher.waitWhilePaused(message.jobId, () => this.stopping);
+    if (verdict === 'run') return true;
+    if (verdict === 'drop') this.deps.channel.ack(delivery);
+    else this.deps.channel.nack(delivery, false, true);
+    return false;
+  }
+
+  /**
+   * Take the range's share of the job's fleet-wide rate budget, waiting as the throttle says. Returns
+   * false when the message was given back (shutdown while held). Without Redis the fleet runs unthrottled.
+   */
+  private async obeyThrottle(delivery: ConsumeMessage, message: RangeMessage): Promise<boolean> {
+    const cost = await this.deps.watcher.rangeSizeOf(message.jobId).catch(() => 1);
+    for (;;) {
+      let wait: number;
+      try {
+        wait = await this.deps.coordinator.acquireRate(message.jobId, cost);
+      } catch {
+        return true;
+      }
+      if (wait === 0) return true;
+      if (this.stopping) {
+        this.deps.channel.nack(delivery, false, true);
+        return false;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait < 0 ? 500 : Math.min(wait, 60_000)));
+      if (wait > 0) return true;
+    }
+  }
+
+  /** `cancel --force`: cancel the statements of the job's ranges in hand; their transactions roll back. */
+  private async stopRangesOf(jobId: number): Promise<void> {
+    for (const backend of this.backends.values()) {
+      if (backend.jobId !== jobId) continue;
+      this.deps.logger.warn({ jobId, pid: backend.pid }, 'cancel --force: stopping a range in hand');
+      await this.safely(() => this.deps.pool.query('SELECT pg_cancel_backend($1)', [backend.pid]));
+    }
   }
 
   private async handleFailure(delivery: ConsumeMessage, message: RangeMessage, attempt: number, err: unknown): Promise<void> {
     const { channel, names, logger, pool } = this.deps;
+    const jobState = await this.deps.watcher.fromLedger(message.jobId).catch(() => undefined);
+    if (verdictFor(jobState) === 'drop') {
+      logger.info({ jobId: message.jobId, rangeId: message.rangeId, state: jobState }, 'range stopped: its job is being cancelled');
+      channel.ack(delivery);
+      return;
+    }
     const reason = err instanceof PermanentError ? `${err.code}: ${err.message}` : errorMessage(err);
     const log = { jobId: message.jobId, rangeId: message.rangeId, attempt, reason };
     if (err instanceof PermanentError) {

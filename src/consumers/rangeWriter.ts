@@ -40,6 +40,18 @@ const WRITE_CONVERTED_SQL = `
       FROM input i JOIN tracks t ON t.id = i.track_id
     ON CONFLICT (track_id, analysis_type, analysis_version) DO NOTHING
     RETURNING track_id
+  ), snapshots AS (
+    -- The values this job overwrites, for backfill rollback; only tracks that had any (a first backfill writes none).
+    -- Every part of one statement sees the rows as they were before it, so this reads the old values.
+    INSERT INTO backfill_track_snapshots (job_id, track_id, previous)
+    SELECT $12, t.id, jsonb_build_object('energy_level', t.energy_level, 'danceability', t.danceability, 'valence', t.valence,
+             'acousticness', t.acousticness, 'instrumentalness', t.instrumentalness,
+             'analysis_version', t.analysis_version, 'analysis_metadata', t.analysis_metadata)
+      FROM tracks t
+     WHERE t.id IN (SELECT track_id FROM inserted)
+       AND (t.analysis_version IS NOT NULL OR t.analysis_metadata IS NOT NULL OR t.energy_level IS NOT NULL
+            OR t.danceability IS NOT NULL OR t.valence IS NOT NULL OR t.acousticness IS NOT NULL OR t.instrumentalness IS NOT NULL)
+    ON CONFLICT (job_id, track_id) DO NOTHING
   )
   UPDATE tracks t
      SET energy_level = i.energy_level, danceability = i.danceability, valence = i.valence,
@@ -98,7 +110,7 @@ function convertedParams(rows: ConvertedRow[], ctx: HistoryContext): unknown[] {
     confidence[i] = record.confidence_score;
     results[i] = JSON.stringify(record);
   }
-  return [ids, energy, dance, valence, acoustic, instrumental, confidence, results, ctx.analysisVersion, ctx.processingTimeMs, ctx.createdBy];
+  return [ids, energy, dance, valence, acoustic, instrumental, confidence, results, ctx.analysisVersion, ctx.processingTimeMs, ctx.createdBy, ctx.jobId];
 }
 
 export async function writeRowErrors(client: pg.PoolClient, ctx: HistoryContext, errors: RowError[]): Promise<void> {

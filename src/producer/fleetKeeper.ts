@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import type { Coordinator } from '../shared/coordinator/coordinator.js';
-import { finishJobIfDone } from '../shared/ledger/jobs.js';
+import { finishJobIfDone, transitionJob } from '../shared/ledger/jobs.js';
+import { evaluateThrottle } from '../shared/operations/throttle.js';
+import type { ThrottleLimits } from '../shared/operations/throttlePolicy.js';
 import { syncCountersFromLedger } from '../shared/coordinator/syncFromLedger.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -10,7 +12,10 @@ const KEEP_INTERVAL_MS = 5000;
  * The producer's housekeeping for the whole fleet, driven by the ledger:
  * - requests Redis lost (a restart, a flush) are re-added for jobs the ledger says are not enumerated;
  * - the coordinator's counters are brought back in line with the ledger after a flush;
- * - a job whose last range was committed by a consumer that died before closing the job is closed.
+ * - a job whose last range was committed by a consumer that died before closing the job is closed;
+ * - a cancelling job becomes cancelled once no live consumer holds a range of it;
+ * - a job resumed while its enumeration was finishing moves on to running;
+ * - the throttle of every running job is re-decided from the database's health.
  */
 export class FleetKeeper {
   private timer: NodeJS.Timeout | undefined;
@@ -18,6 +23,7 @@ export class FleetKeeper {
 
   constructor(private readonly deps: {
     pool: pg.Pool; coordinator: Coordinator; logger: Logger; readdRequest: (jobId: number) => Promise<void>;
+    heartbeatTtlSeconds: number; throttleLimits: ThrottleLimits;
   }) {}
 
   async recoverRequests(): Promise<void> {
@@ -40,12 +46,29 @@ export class FleetKeeper {
     await this.running;
   }
 
-  /** One round over the jobs that are running. */
+  /** One round over the jobs that are not finished. */
   async keep(): Promise<void> {
-    const { rows } = await this.deps.pool.query<{ id: number }>(`SELECT id::float8 AS id FROM backfill_jobs WHERE state = 'running'`);
-    for (const { id } of rows) {
-      await syncCountersFromLedger(this.deps.pool, this.deps.coordinator, id);
-      await finishJobIfDone(this.deps.pool, id);
+    const { pool, coordinator, logger } = this.deps;
+    const { rows } = await pool.query<{ id: number; state: string; enumeration_complete: boolean; max_rate: number | null }>(
+      `SELECT id::float8 AS id, state, enumeration_complete, max_rate::float8 AS max_rate FROM backfill_jobs
+        WHERE state IN ('running', 'enumerating', 'cancelling', 'paused')`);
+    for (const job of rows) {
+      await syncCountersFromLedger(pool, coordinator, job.id);
+      if (job.state === 'enumerating' && job.enumeration_complete) {
+        await transitionJob(pool, job.id, ['enumerating'], 'running', 'fleet', 'enumeration had finished while the job was paused');
+      }
+      if (job.state === 'running') {
+        await finishJobIfDone(pool, job.id);
+        await evaluateThrottle({ pool, coordinator, logger }, job.id, job.max_rate, this.deps.throttleLimits);
+      }
+      if (job.state === 'cancelling' && !(await this.rangesInHand(job.id))) {
+        await transitionJob(pool, job.id, ['cancelling'], 'cancelled', 'fleet', 'no range of the job in hand any more');
+      }
     }
+  }
+
+  private async rangesInHand(jobId: number): Promise<boolean> {
+    const consumers = await this.deps.coordinator.consumers(this.deps.heartbeatTtlSeconds);
+    return consumers.some((c) => c.alive && c.currentRanges.some((r) => r.startsWith(`${jobId}:`)));
   }
 }

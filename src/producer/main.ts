@@ -13,6 +13,8 @@ import { addRequest, openRequestQueue, type BackfillRequest } from './requestQue
 import { runBackfillRequest } from './runRequest.js';
 import { FleetKeeper } from './fleetKeeper.js';
 import { transitionJob } from '../shared/ledger/jobs.js';
+import { resumeLost, type ResumeLostDeps } from '../shared/operations/resumeLost.js';
+import type { Logger as PinoLogger } from '../shared/logger.js';
 
 /** Wire the producer together: a BullMQ worker taking backfill requests, publishing ranges to RabbitMQ. */
 export async function runProducer(config: Config, logger: Logger): Promise<void> {
@@ -35,9 +37,13 @@ export async function runProducer(config: Config, logger: Logger): Promise<void>
     const publisher = new RangePublisher(channel, pool, names);
     const queue = openRequestQueue(bullRedis, names);
     closer.add('request queue', () => queue.close());
-    const keeper = new FleetKeeper({ pool, coordinator: new Coordinator(redis, names.redisPrefix), logger,
-      readdRequest: (jobId) => addRequest(queue, jobId) });
+    const coordinator = new Coordinator(redis, names.redisPrefix);
+    const keeper = new FleetKeeper({ pool, coordinator, logger, readdRequest: (jobId) => addRequest(queue, jobId),
+      heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS,
+      throttleLimits: { maxReplicationLagSeconds: config.THROTTLE_MAX_REPLICATION_LAG_SECONDS, maxDurationRatio: 3, minRate: config.THROTTLE_MIN_RATE } });
     await keeper.recoverRequests();
+    await resumeLostOnStart({ pool, coordinator, names, publisher, inspect: channel, maxAttempts: config.BACKFILL_MAX_ATTEMPTS,
+      heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS }, logger);
 
     const worker = new Worker<BackfillRequest>(names.requestQueue, async (job) => {
       logger.info({ jobId: job.data.jobId, request: job.id }, 'taking backfill request');
@@ -66,5 +72,17 @@ export async function runProducer(config: Config, logger: Logger): Promise<void>
     });
   } finally {
     await closer.close();
+  }
+}
+
+/**
+ * On start, for every running job: when RabbitMQ lost its messages while no producer was up, republish
+ * the open ranges (a no-op when the queues still hold them).
+ */
+async function resumeLostOnStart(deps: ResumeLostDeps, logger: PinoLogger): Promise<void> {
+  const { rows } = await deps.pool.query<{ id: number }>(`SELECT id::float8 AS id FROM backfill_jobs WHERE state = 'running' ORDER BY id`);
+  for (const { id } of rows) {
+    const report = await resumeLost(deps, id);
+    if (report.republished > 0) logger.warn(report, 'ranges were missing from RabbitMQ: republished them from the ledger');
   }
 }

@@ -33,4 +33,9 @@ export class RangePublisher {
     await this.channel.waitForConfirms();
     await markPublished(this.db, jobId, ranges.map((r) => r.rangeId));
   }
+
+  /** The confirm channel, for queue inspection by the same caller. */
+  get inspectionChannel(): ConfirmChannel {
+    return this.channel;
+  }
 }

@@ -64,6 +64,11 @@ async function planAndPublish(deps: RequestDeps, jobId: number): Promise<number>
     ? { nextStartId: last.endId + 1, nextRangeId: last.rangeId + 1 }
     : { nextStartId: job.minId, nextRangeId: 1 };
   for await (const buckets of enumerateBuckets(deps.db, cursor.nextStartId - 1, job.maxId, job.rangeSize)) {
+    const current = await getJob(deps.db, jobId);
+    if (current && (current.state === 'cancelling' || current.state === 'cancelled')) {
+      deps.logger.info({ jobId }, 'job cancelled during enumeration: no more ranges are planned');
+      return cursor.nextRangeId - 1;
+    }
     const plan = planRanges(buckets, cursor);
     await insertRanges(deps.db, jobId, plan.ranges);
     await deps.publisher.publish(jobId, plan.ranges);

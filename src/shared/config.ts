@@ -51,6 +51,8 @@ const envSchema = z.object({
   BACKFILL_MAX_ATTEMPTS: intIn(1, 100).default(5),
   BACKFILL_RETRY_BASE_MS: intIn(10, 3_600_000).default(1000),
   RANGE_STATEMENT_TIMEOUT_MS: intIn(100, 3_600_000).default(60_000),
+  THROTTLE_MAX_REPLICATION_LAG_SECONDS: intIn(1, 86_400).default(10),
+  THROTTLE_MIN_RATE: intIn(1, 1_000_000).default(100),
   SHUTDOWN_GRACE_MS: intIn(0, 3_600_000).default(30_000),
   HEARTBEAT_TTL_SECONDS: intIn(2, 3600).default(15),
   BACKUP_DIR: z.string().min(1).default('backups'),

@@ -8,6 +8,7 @@ import { CoordinatorKeys } from './keys.js';
  */
 
 const RECORD_RANGE_LUA = readFileSync(new URL('./lua/recordRange-3.lua', import.meta.url), 'utf8');
+const ACQUIRE_RATE_LUA = readFileSync(new URL('./lua/acquireRate-1.lua', import.meta.url), 'utf8');
 
 /** Throughput buckets live a little longer than the window they are summed over. */
 const RATE_WINDOW_SECONDS = 60;
@@ -64,6 +65,7 @@ export class Coordinator {
   constructor(private readonly redis: Redis, prefix: string, private readonly now: () => number = Date.now) {
     this.keys = new CoordinatorKeys(prefix);
     if (!('recordRange' in redis)) redis.defineCommand('recordRange', { numberOfKeys: 3, lua: RECORD_RANGE_LUA });
+    if (!('acquireRate' in redis)) redis.defineCommand('acquireRate', { numberOfKeys: 1, lua: ACQUIRE_RATE_LUA });
   }
 
   /** Count a range once (Lua, keyed by range id); returns false when it had been counted already. */
@@ -147,6 +149,28 @@ export class Coordinator {
   /** The announced state of a job, or undefined when none is cached (the ledger then decides). */
   async cachedJobState(jobId: number): Promise<string | undefined> {
     return (await this.redis.get(this.keys.jobState(jobId))) ?? undefined;
+  }
+
+  /**
+   * Reserve `cost` tracks of the job's fleet-wide rate budget: 0 = go, N = wait N ms first, -1 = the job is
+   * held by the throttle (ask again later).
+   */
+  async acquireRate(jobId: number, cost: number): Promise<number> {
+    const command = (this.redis as unknown as { acquireRate: (key: string, now: number, cost: number) => Promise<number> }).acquireRate.bind(this.redis);
+    return command(this.keys.throttle(jobId), this.now(), cost);
+  }
+
+  async throttleFields(jobId: number): Promise<Record<string, string>> {
+    return this.redis.hgetall(this.keys.throttle(jobId));
+  }
+
+  async setThrottleFields(jobId: number, fields: Record<string, string | number>): Promise<void> {
+    await this.redis.hset(this.keys.throttle(jobId), fields);
+  }
+
+  /** Forget a job's counters so they are rebuilt from the ledger (after ranges are re-run on purpose). */
+  async resetCounters(jobId: number): Promise<void> {
+    await this.redis.del(this.keys.counters(jobId), this.keys.countedRanges(jobId));
   }
 
   async heartbeat(beat: ConsumerHeartbeat, ttlSeconds: number): Promise<void> {

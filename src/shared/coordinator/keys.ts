@@ -14,6 +14,10 @@ export class CoordinatorKeys {
   recentErrors(jobId: number): string {
     return `${this.prefix}job:${jobId}:errors`;
   }
+  /** Hash: the job's fleet-wide rate budget (rate, nextFree) and why (reason, since, cap, health state). */
+  throttle(jobId: number): string {
+    return `${this.prefix}job:${jobId}:throttle`;
+  }
   jobState(jobId: number): string {
     return `${this.prefix}job:${jobId}:state`;
   }

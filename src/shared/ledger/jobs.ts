@@ -18,8 +18,8 @@ export interface JobRow {
 }
 
 export type JobState = 'queued' | 'enumerating' | 'running' | 'completed' | 'failed' | 'paused' | 'cancelling' | 'cancelled'
-  | 'rolling_back' | 'rolled_back';
-export const FINAL_JOB_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled', 'rolled_back'];
+  | 'rolling_back' | 'rolled_back' | 'finalized';
+export const FINAL_JOB_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled', 'rolled_back', 'finalized'];
 
 const JOB_COLUMNS = `id::float8 AS id, analysis_version, range_size::float8 AS range_size,
   requested_from_id::float8 AS requested_from_id, requested_to_id::float8 AS requested_to_id,

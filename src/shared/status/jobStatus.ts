@@ -3,7 +3,8 @@ import type pg from 'pg';
 import type { Coordinator, RecentRowError } from '../coordinator/coordinator.js';
 import { syncCountersFromLedger } from '../coordinator/syncFromLedger.js';
 import { jobCounts } from '../ledger/ranges.js';
-import type { JobRow } from '../ledger/jobs.js';
+import { jobEvents, runningSeconds, type JobEvent, type JobRow } from '../ledger/jobs.js';
+import { throttleView, type ThrottleView } from '../operations/throttle.js';
 import type { FleetNames } from '../names.js';
 import { estimateEta } from './eta.js';
 
@@ -21,8 +22,22 @@ export interface JobStatus {
   ratePerSecond: number;
   etaSeconds: number | null;
   queue: { ready: number; unacked: number; retrying: number; deadLetter: number } | null;
-  consumers: { live: number; lost: number };
+  consumers: { live: number; lost: number; list: ConsumerView[] };
+  throttle: ThrottleView;
+  /** Seconds the job has been running (paused time excluded): the ETA's clock. */
+  runningSeconds: number;
+  history: JobEvent[];
   recentErrors: RecentRowError[];
+}
+
+export interface ConsumerView {
+  consumerId: string;
+  host: string;
+  pid: number;
+  rangesDone: number;
+  currentRanges: string[];
+  lastSeen: string | null;
+  alive: boolean;
 }
 
 export interface StatusDeps {
@@ -42,10 +57,14 @@ export interface StatusDeps {
 export async function collectJobStatus(deps: StatusDeps, job: JobRow): Promise<JobStatus> {
   const counts = await jobCounts(deps.pool, job.id);
   await syncCountersFromLedger(deps.pool, deps.coordinator, job.id);
-  const rate = await deps.coordinator.throughput(job.id);
+  const recentRate = await deps.coordinator.throughput(job.id);
   const consumers = await deps.coordinator.consumers(deps.heartbeatTtlSeconds);
   const live = consumers.filter((c) => c.alive);
   const running = job.state === 'running' || job.state === 'enumerating';
+  const seconds = await runningSeconds(deps.pool, job.id);
+  // The ETA goes by the rate over running time only: paused time does not make it lie.
+  const processed = counts.converted + counts.failed + counts.skipped;
+  const runningRate = seconds > 0 ? processed / seconds : 0;
   return {
     jobId: job.id,
     state: job.state,
@@ -57,10 +76,17 @@ export async function collectJobStatus(deps: StatusDeps, job: JobRow): Promise<J
     ranges: { total: counts.rangesTotal, done: counts.rangesDone, failed: counts.rangesFailed, pending: counts.rangesPending,
       enumerationComplete: job.enumerationComplete },
     tracks: { converted: counts.converted, failed: counts.failed, skipped: counts.skipped },
-    ratePerSecond: Math.round(rate),
-    etaSeconds: running ? estimateEta(counts.rowsRemaining, rate) : job.finishedAt ? 0 : null,
+    ratePerSecond: Math.round(running ? recentRate : runningRate),
+    etaSeconds: running || job.state === 'paused' ? estimateEta(counts.rowsRemaining, runningRate || recentRate) : job.finishedAt ? 0 : null,
     queue: deps.channel ? await queueDepth(deps.channel, deps.names, deps.maxAttempts, live.reduce((n, c) => n + c.currentRanges.length, 0)) : null,
-    consumers: { live: live.length, lost: consumers.length - live.length },
+    consumers: {
+      live: live.length, lost: consumers.length - live.length,
+      list: consumers.map((c) => ({ consumerId: c.consumerId, host: c.host, pid: c.pid, rangesDone: c.rangesDone,
+        currentRanges: c.currentRanges, lastSeen: c.lastSeen ?? null, alive: c.alive })),
+    },
+    throttle: await throttleView(deps.coordinator, job.id),
+    runningSeconds: Math.round(seconds),
+    history: await jobEvents(deps.pool, job.id),
     recentErrors: await deps.coordinator.recentErrors(job.id, 5),
   };
 }

@@ -1,0 +1,140 @@
+import { hostname, userInfo } from 'node:os';
+import { Command, Option } from 'commander';
+import { RangePublisher } from '../producer/rangePublisher.js';
+import { declareTopology } from '../shared/amqp/topology.js';
+import { ExitCode } from '../shared/exitCodes.js';
+import { UsageError } from '../shared/errors.js';
+import { cancelJob, pauseJob, resumeJob, type ControlResult } from '../shared/operations/jobControl.js';
+import { finalizeJob } from '../shared/operations/finalize.js';
+import { resumeLost } from '../shared/operations/resumeLost.js';
+import { retryFailed } from '../shared/operations/retryFailed.js';
+import { rollbackJob, rollbackPlan } from '../shared/operations/rollback.js';
+import { setOperatorCap } from '../shared/operations/throttle.js';
+import { findJob } from './backfillCommand.js';
+import { withFleet, type FleetContext } from './fleetContext.js';
+import { intOption } from './options.js';
+import { printJson, printLine, printMessage } from './output.js';
+
+/** Who made a change, as recorded in the job's history. */
+function operator(): string {
+  return `${userInfo().username}@${hostname()}`;
+}
+
+async function publisherFor(ctx: FleetContext): Promise<RangePublisher> {
+  const channel = await ctx.confirmChannel();
+  await declareTopology(channel, ctx.names, { maxAttempts: ctx.config.BACKFILL_MAX_ATTEMPTS, retryBaseMs: ctx.config.BACKFILL_RETRY_BASE_MS });
+  return new RangePublisher(channel, await ctx.pool(), ctx.names);
+}
+
+function reportControl(result: ControlResult, json: boolean | undefined, note: string): void {
+  if (json) printJson(result);
+  else printLine(result.changed ? `job ${result.jobId}: ${result.from} → ${result.to}` : `job ${result.jobId} is already ${result.to}`);
+  if (result.changed) printMessage(note);
+}
+
+/** `backfill pause|resume|cancel|retry-failed|resume-lost|rollback|finalize|throttle`: steering a running job. */
+export function registerOperateCommands(program: Command): void {
+  const backfill = program.commands.find((c) => c.name() === 'backfill');
+  if (!backfill) throw new Error('register the backfill command group first');
+
+  backfill.command('pause <job>')
+    .description('Stop starting ranges of the job (within a second); ranges in hand finish; its messages wait')
+    .option('--reason <text>', 'recorded in the job history').option('--json', 'print the transition as JSON')
+    .action(async (jobArg: string, opts: { reason?: string; json?: boolean }) => withFleet(async (ctx) => {
+      const job = await findJob(ctx, jobArg);
+      const result = await pauseJob({ pool: await ctx.pool(), coordinator: await ctx.coordinator() }, job.id, operator(), opts.reason ?? null);
+      reportControl(result, opts.json, 'consumers hold its ranges until `backfill resume`');
+    }));
+
+  backfill.command('resume <job>')
+    .description('Let a paused job run again')
+    .option('--reason <text>', 'recorded in the job history').option('--json', 'print the transition as JSON')
+    .action(async (jobArg: string, opts: { reason?: string; json?: boolean }) => withFleet(async (ctx) => {
+      const job = await findJob(ctx, jobArg);
+      const result = await resumeJob({ pool: await ctx.pool(), coordinator: await ctx.coordinator() }, job.id, operator(), opts.reason ?? null);
+      reportControl(result, opts.json, 'consumers start its ranges again');
+    }));
+
+  backfill.command('cancel <job>')
+    .description('No new range of the job starts; pending messages are dropped; what was done is kept')
+    .option('--force', 'also stop the ranges in hand (their transactions roll back)')
+    .option('--reason <text>', 'recorded in the job history').option('--json', 'print the transition as JSON')
+    .action(async (jobArg: string, opts: { force?: boolean; reason?: string; json?: boolean }) => withFleet(async (ctx) => {
+      const job = await findJob(ctx, jobArg);
+      const result = await cancelJob({ pool: await ctx.pool(), coordinator: await ctx.coordinator() }, job.id, operator(),
+        { force: opts.force ?? false, reason: opts.reason ?? null });
+      reportControl(result, opts.json, 'the job becomes `cancelled` once no range of it is in hand');
+    }));
+
+  backfill.command('retry-failed <job>')
+    .description('Publish the failed ranges again with fresh attempts (and take the job\'s messages out of the dead-letter queue)')
+    .option('--rows', 'also retry the rows that were row errors (after fixing the legacy data); a converted track is never converted twice')
+    .option('--json', 'print the report as JSON')
+    .action(async (jobArg: string, opts: { rows?: boolean; json?: boolean }) => withFleet(async (ctx) => {
+      const job = await findJob(ctx, jobArg);
+      const report = await retryFailed({ pool: await ctx.pool(), coordinator: await ctx.coordinator(), publisher: await publisherFor(ctx),
+        names: ctx.names, channel: await ctx.channel() }, job.id, { rows: opts.rows ?? false, actor: operator() });
+      if (opts.json) printJson(report);
+      else printLine(`job ${job.id}: ${report.ranges} range(s) published again, ${report.rowErrorsCleared} row error(s) cleared, ${report.deadLettersRemoved} dead-lettered message(s) removed`);
+    }));
+
+  backfill.command('resume-lost <job>')
+    .description('After RabbitMQ lost messages or Redis lost keys: republish every range the ledger says is not done, rebuild the counters (a no-op when nothing was lost)')
+    .option('--json', 'print the report as JSON')
+    .action(async (jobArg: string, opts: { json?: boolean }) => withFleet(async (ctx) => {
+      const job = await findJob(ctx, jobArg);
+      const report = await resumeLost({ pool: await ctx.pool(), coordinator: await ctx.coordinator(), names: ctx.names,
+        publisher: await publisherFor(ctx), inspect: await ctx.channel(), maxAttempts: ctx.config.BACKFILL_MAX_ATTEMPTS,
+        heartbeatTtlSeconds: ctx.config.HEARTBEAT_TTL_SECONDS }, job.id);
+      if (opts.json) printJson(report);
+      else printLine(report.republished > 0
+        ? `job ${job.id}: ${report.openRanges} open range(s) but only ${report.messagesHeld} message(s) held — republished ${report.republished}`
+        : `job ${job.id}: nothing lost (${report.openRanges} open range(s), ${report.messagesHeld} message(s) held)`);
+      if (report.countersRebuilt > 0) printMessage(`rebuilt the counters of ${report.countersRebuilt} range(s) from the ledger`);
+    }));
+
+  backfill.command('rollback <job>')
+    .description('Undo a stopped job: delete the history rows it wrote and restore the columns it changed, range by range (resumable)')
+    .option('--yes', 'really do it (without: print what would be undone)')
+    .option('--json', 'print the result as JSON')
+    .action(async (jobArg: string, opts: { yes?: boolean; json?: boolean }) => withFleet(async (ctx) => {
+      const job = await findJob(ctx, jobArg);
+      const pool = await ctx.pool();
+      if (!opts.yes) {
+        const plan = await rollbackPlan(pool, job.id);
+        printLine(`job ${job.id} (${job.state}): would delete ${plan.historyRows} analysis_history row(s) over ${plan.ranges} range(s) and restore ` +
+          `their tracks (${plan.snapshots} from saved earlier values, the rest to NULL)`);
+        throw new UsageError('add --yes to roll back');
+      }
+      const tty = process.stderr.isTTY;
+      const result = await rollbackJob(pool, job.id, operator(), (p) => {
+        if (tty) process.stderr.write(`\r\x1b[2Krolling back: ${p.rangesDone}/${p.rangesTotal} ranges, ${p.tracksRestored} tracks restored`);
+      });
+      if (tty) process.stderr.write('\n');
+      if (opts.json) printJson({ jobId: job.id, ...result });
+      else printLine(`job ${job.id}: rolled back ${result.rangesDone} range(s), ${result.tracksRestored} track(s) restored`);
+    }));
+
+  backfill.command('finalize <job>')
+    .description('Last step: check no track in the job\'s bounds still needs conversion, validate NOT VALID constraints, mark the job finalized')
+    .option('--json', 'print the report as JSON')
+    .action(async (jobArg: string, opts: { json?: boolean }) => withFleet(async (ctx) => {
+      const job = await findJob(ctx, jobArg);
+      const report = await finalizeJob(await ctx.pool(), job.id, operator());
+      if (opts.json) printJson(report);
+      else if (report.finalized) printLine(`job ${job.id} finalized${report.constraintsValidated.length ? `; validated ${report.constraintsValidated.join(', ')}` : ''}`);
+      else printLine(`job ${job.id} cannot be finalized: ${report.unconverted} track(s) in its bounds still need conversion (e.g. ${report.sampleTrackIds.join(', ')}) — enqueue a backfill for them`);
+      if (!report.finalized) process.exitCode = ExitCode.failure;
+    }));
+
+  backfill.command('throttle <job>')
+    .description('Cap the fleet-wide rate of a job (the health throttle can only lower it further)')
+    .addOption(new Option('--max-rate <n>', 'tracks per second for the whole fleet').argParser(intOption(1, 100_000_000)))
+    .option('--clear', 'remove the cap')
+    .action(async (jobArg: string, opts: { maxRate?: number; clear?: boolean }) => withFleet(async (ctx) => {
+      if ((opts.maxRate === undefined) === !opts.clear) throw new UsageError('give exactly one of --max-rate N or --clear');
+      const job = await findJob(ctx, jobArg);
+      await setOperatorCap({ pool: await ctx.pool(), coordinator: await ctx.coordinator() }, job.id, opts.clear ? null : (opts.maxRate as number));
+      printLine(opts.clear ? `job ${job.id}: rate cap removed` : `job ${job.id}: capped at ${opts.maxRate} tracks/s`);
+    }));
+}

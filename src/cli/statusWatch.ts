@@ -1,0 +1,31 @@
+import { getJob, FINAL_JOB_STATES } from '../shared/ledger/jobs.js';
+import { collectJobStatus, type StatusDeps } from '../shared/status/jobStatus.js';
+import type { FleetContext } from './fleetContext.js';
+import { printJson, printLine } from './output.js';
+import { formatStatus, progressLine } from './statusFormat.js';
+
+/**
+ * `backfill status --watch`: redraw the full status on a terminal, one progress line per update when
+ * stdout is a pipe or a file, NDJSON with --json. Ends when the job does (or on Ctrl-C).
+ */
+export async function watchStatus(ctx: FleetContext, jobId: number, deps: StatusDeps, options: { json: boolean; intervalMs: number }): Promise<void> {
+  const pool = await ctx.pool();
+  const tty = process.stdout.isTTY && !options.json;
+  let stop = false;
+  const onSignal = () => { stop = true; };
+  process.once('SIGINT', onSignal);
+  try {
+    while (!stop) {
+      const job = await getJob(pool, jobId);
+      if (!job) return;
+      const status = await collectJobStatus(deps, job);
+      if (options.json) printJson(status);
+      else if (tty) process.stdout.write(`\x1b[H\x1b[2J${formatStatus(status)}\n`);
+      else printLine(`${new Date().toISOString()} ${progressLine(status)}`);
+      if (FINAL_JOB_STATES.includes(job.state)) return;
+      await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}

@@ -1,0 +1,88 @@
+import type { Channel } from 'amqplib';
+import type pg from 'pg';
+import type { RangePublisher } from '../../producer/rangePublisher.js';
+import type { Coordinator } from '../coordinator/coordinator.js';
+import { UsageError } from '../errors.js';
+import { getJob, transitionJob } from '../ledger/jobs.js';
+import type { PlannedRange } from '../ledger/ranges.js';
+import type { FleetNames } from '../names.js';
+import { parseRangeMessage } from '../rangeMessage.js';
+
+export interface RetryDeps {
+  pool: pg.Pool;
+  coordinator: Coordinator;
+  publisher: RangePublisher;
+  names: FleetNames;
+  channel: Channel;
+}
+
+export interface RetryReport {
+  jobId: number;
+  ranges: number;
+  rowErrorsCleared: number;
+  deadLettersRemoved: number;
+}
+
+/** Failed ranges (and, with rows, the ranges holding row errors) go back to pending with fresh attempts. */
+const REOPEN_SQL = `
+  WITH cleared AS (
+    DELETE FROM backfill_errors WHERE job_id = $1 AND $2::boolean RETURNING range_id
+  ), reopened AS (
+    UPDATE backfill_ranges SET state = 'pending', attempts = 0, last_error = NULL, finished_at = NULL
+     WHERE job_id = $1 AND (state = 'failed' OR range_id IN (SELECT range_id FROM cleared))
+    RETURNING range_id::float8 AS "rangeId", start_id::float8 AS "startId", end_id::float8 AS "endId", planned_rows::float8 AS "plannedRows"
+  )
+  SELECT (SELECT count(*)::int FROM cleared) AS cleared, coalesce(json_agg(reopened ORDER BY "rangeId"), '[]') AS ranges FROM reopened`;
+
+/**
+ * `backfill retry-failed`: publish the job's failed ranges again with fresh attempts; with `rows`, also the
+ * ranges whose rows were row errors (after the legacy data was fixed). A converted track is never converted
+ * twice: its history row makes the second try skip it.
+ */
+export async function retryFailed(deps: RetryDeps, jobId: number, options: { rows: boolean; actor: string }): Promise<RetryReport> {
+  const job = await getJob(deps.pool, jobId);
+  if (!job) throw new UsageError(`no backfill job ${jobId}`);
+  if (!['failed', 'completed', 'running'].includes(job.state)) {
+    throw new UsageError(`job ${jobId} is ${job.state}; retry-failed works on a running, failed or completed job`);
+  }
+  const client = await deps.pool.connect();
+  let reopened: { cleared: number; ranges: PlannedRange[] };
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ cleared: number; ranges: PlannedRange[] }>(REOPEN_SQL, [jobId, options.rows]);
+    reopened = rows[0] as { cleared: number; ranges: PlannedRange[] };
+    if (reopened.ranges.length > 0 && job.state !== 'running') {
+      await transitionJob(client, jobId, [job.state], 'running', options.actor, `retry-failed${options.rows ? ' --rows' : ''}: ${reopened.ranges.length} range(s)`);
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  } finally {
+    client.release();
+  }
+  const deadLettersRemoved = await removeDeadLetters(deps, jobId);
+  // Counters of re-run ranges change: start them over from the ledger (rebuilt by status / the producer).
+  await deps.coordinator.resetCounters(jobId);
+  await deps.publisher.publish(jobId, reopened.ranges, 1);
+  return { jobId, ranges: reopened.ranges.length, rowErrorsCleared: reopened.cleared, deadLettersRemoved };
+}
+
+/** Take the job's messages out of the dead-letter queue (the ledger republishes them); others stay. */
+async function removeDeadLetters(deps: RetryDeps, jobId: number): Promise<number> {
+  const others = [];
+  let removed = 0;
+  for (;;) {
+    const message = await deps.channel.get(deps.names.deadQueue, { noAck: false });
+    if (!message) break;
+    const parsed = parseRangeMessage(message.content);
+    if (parsed.ok && parsed.message.jobId === jobId) {
+      deps.channel.ack(message);
+      removed++;
+    } else {
+      others.push(message);
+    }
+  }
+  for (const message of others) deps.channel.nack(message, false, true);
+  return removed;
+}
