@@ -90,15 +90,15 @@ export async function transitionJob(
   db: pg.Pool | pg.PoolClient, jobId: number, from: JobState[], to: JobState, actor = 'system', reason: string | null = null,
 ): Promise<boolean> {
   const { rowCount } = await db.query(
-    `WITH previous AS (SELECT state FROM backfill_jobs WHERE id = $1 AND state = ANY($2::text[]) FOR UPDATE),
-     moved AS (
-       UPDATE backfill_jobs SET state = $3::text,
-         started_at = CASE WHEN $3::text IN ('enumerating', 'running') THEN coalesce(started_at, now()) ELSE started_at END,
-         finished_at = CASE WHEN $3::text IN ('completed', 'failed', 'cancelled', 'rolled_back') THEN now() ELSE finished_at END
-       WHERE id = $1 AND state = ANY($2::text[])
-       RETURNING id)
+    `WITH moved AS (
+       UPDATE backfill_jobs j SET state = $3::text,
+         started_at = CASE WHEN $3::text IN ('enumerating', 'running') THEN coalesce(j.started_at, now()) ELSE j.started_at END,
+         finished_at = CASE WHEN $3::text IN ('completed', 'failed', 'cancelled', 'rolled_back') THEN now() ELSE j.finished_at END
+       FROM (SELECT id, state AS from_state FROM backfill_jobs WHERE id = $1) AS previous
+       WHERE j.id = previous.id AND j.state = ANY($2::text[])
+       RETURNING j.id, previous.from_state)
      INSERT INTO backfill_job_events (job_id, from_state, to_state, actor, reason)
-     SELECT moved.id, previous.state, $3::text, $4, $5 FROM moved, previous`,
+     SELECT id, from_state, $3::text, $4, $5 FROM moved`,
     [jobId, from, to, actor.slice(0, 200), reason],
   );
   return rowCount === 1;

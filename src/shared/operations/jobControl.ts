@@ -29,16 +29,22 @@ async function requireJob(pool: pg.Pool, jobId: number): Promise<JobRow> {
   return job;
 }
 
-async function move(deps: ControlDeps, jobId: number, from: JobState[], to: JobState, actor: string, reason: string | null, force = false): Promise<ControlResult> {
-  const job = await requireJob(deps.pool, jobId);
-  if (job.state === to) return { jobId, from: job.state, to, changed: false };
-  if (!from.includes(job.state)) {
-    throw new UsageError(`job ${jobId} is ${job.state}; it can be ${verbOf(to)} only when ${from.join(', ')}`);
+async function move(deps: ControlDeps, jobId: number, from: JobState[], to: JobState | ((job: JobRow) => JobState), actor: string,
+  reason: string | null, force = false): Promise<ControlResult> {
+  // The fleet moves jobs too (enumerating → running → completed): re-read and retry when it won the race.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const job = await requireJob(deps.pool, jobId);
+    const target = typeof to === 'function' ? to(job) : to;
+    if (job.state === target) return { jobId, from: job.state, to: target, changed: false };
+    if (!from.includes(job.state)) {
+      throw new UsageError(`job ${jobId} is ${job.state}; it can be ${verbOf(target)} only when ${from.join(', ')}`);
+    }
+    if (await transitionJob(deps.pool, jobId, [job.state], target, actor, reason)) {
+      await deps.coordinator.announceJobState(jobId, target, force);
+      return { jobId, from: job.state, to: target, changed: true };
+    }
   }
-  const changed = await transitionJob(deps.pool, jobId, [job.state], to, actor, reason);
-  if (!changed) throw new UsageError(`job ${jobId} changed state while this command ran; check \`backfill status ${jobId}\` and retry`);
-  await deps.coordinator.announceJobState(jobId, to, force);
-  return { jobId, from: job.state, to, changed };
+  throw new UsageError(`job ${jobId} keeps changing state; check \`backfill status ${jobId}\` and retry`);
 }
 
 function verbOf(state: JobState): string {
@@ -51,10 +57,8 @@ export function pauseJob(deps: ControlDeps, jobId: number, actor: string, reason
 }
 
 /** Back to work. A job paused before its enumeration finished goes back to `enumerating` via the producer. */
-export async function resumeJob(deps: ControlDeps, jobId: number, actor: string, reason: string | null = null): Promise<ControlResult> {
-  const job = await requireJob(deps.pool, jobId);
-  const target: JobState = job.enumerationComplete ? 'running' : 'enumerating';
-  return move(deps, jobId, ['paused'], target, actor, reason);
+export function resumeJob(deps: ControlDeps, jobId: number, actor: string, reason: string | null = null): Promise<ControlResult> {
+  return move(deps, jobId, ['paused'], (job) => (job.enumerationComplete ? 'running' : 'enumerating'), actor, reason);
 }
 
 /**
