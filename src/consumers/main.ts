@@ -11,6 +11,7 @@ import { fleetNames } from '../shared/names.js';
 import { connectRedis } from '../shared/redis.js';
 import { RangeConsumer } from './rangeConsumer.js';
 import { JobStateWatcher } from './jobStateWatcher.js';
+import { serveConsumerMetrics } from '../shared/metrics/processMetrics.js';
 
 export interface ConsumerOptions {
   prefetch: number;
@@ -38,12 +39,15 @@ export async function runConsumer(config: Config, options: ConsumerOptions, logg
     const channel = await connection.createConfirmChannel();
     closer.add('RabbitMQ channel', () => channel.close());
     await declareTopology(channel, names, { maxAttempts: config.BACKFILL_MAX_ATTEMPTS, retryBaseMs: config.BACKFILL_RETRY_BASE_MS });
+    const metrics = await serveConsumerMetrics(config, logger, { pool, redis, amqp: connection });
+    closer.add('metrics server', () => metrics.close());
 
     const consumer = new RangeConsumer(
-      { channel, pool, coordinator, watcher, names, logger },
+      { channel, pool, coordinator, watcher, names, logger, metrics: metrics.observer },
       {
         consumerId, prefetch: options.prefetch, maxAttempts: config.BACKFILL_MAX_ATTEMPTS,
         statementTimeoutMs: config.RANGE_STATEMENT_TIMEOUT_MS, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS,
+        maxBlobBytes: config.CONVERSION_MAX_BLOB_BYTES,
       },
     );
     const stopped = new Promise<void>((resolve) => {

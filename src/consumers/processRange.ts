@@ -3,6 +3,7 @@ import { createLegacyConverter } from '../shared/conversion/convert.js';
 import { PermanentError } from '../shared/errors.js';
 import { createdByOfJob } from '../shared/names.js';
 import type { RangeMessage } from '../shared/rangeMessage.js';
+import type { RangePhase } from '../shared/metrics/rangeObserver.js';
 import { writeConverted, writeRowErrors, type ConvertedRow, type RowError } from './rangeWriter.js';
 
 /** What became of one range message. */
@@ -19,6 +20,8 @@ export interface ProcessOptions {
   now?: () => Date;
   /** Told the PostgreSQL backend pid serving the range, so `cancel --force` can stop it. */
   onBackend?: (pid: number) => void;
+  /** Told how long each phase took, in ms (metrics). */
+  onPhase?: (phase: RangePhase, ms: number) => void;
 }
 
 interface LedgerRange {
@@ -39,7 +42,14 @@ const LOCK_RANGE_SQL = `
    WHERE r.job_id = $1 AND r.range_id = $2
      FOR UPDATE OF r`;
 
-const READ_ROWS_SQL = `SELECT id, analysis_data FROM tracks WHERE id BETWEEN $1 AND $2 ORDER BY id`;
+/**
+ * A blob above the size limit is not read at all: PostgreSQL measures it (octet_length reads the stored size,
+ * it does not detoast) and sends NULL instead, so a 50 MB blob never reaches the consumer's memory.
+ */
+const READ_ROWS_SQL = `
+  SELECT id, CASE WHEN octet_length(analysis_data) > $3 THEN NULL ELSE analysis_data END AS analysis_data,
+         CASE WHEN octet_length(analysis_data) > $3 THEN octet_length(analysis_data) END AS oversized_bytes
+    FROM tracks WHERE id BETWEEN $1 AND $2 ORDER BY id`;
 
 /**
  * A range run again by `retry-failed --rows` keeps the tracks it converted before: they now come back as
@@ -83,7 +93,9 @@ export async function processRange(pool: pg.Pool, message: RangeMessage, options
       return { kind: 'job-paused' };
     }
     const outcome = await convertAndWrite(client, message, ledger, options);
+    const committing = performance.now();
     await client.query('COMMIT');
+    options.onPhase?.('commit', performance.now() - committing);
     return outcome;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -115,8 +127,10 @@ async function convertAndWrite(
   client: pg.PoolClient, message: RangeMessage, ledger: LedgerRange, options: ProcessOptions,
 ): Promise<RangeOutcome> {
   const started = performance.now();
-  const { rows } = await client.query<{ id: number; analysis_data: string | null }>(READ_ROWS_SQL, [message.startId, message.endId]);
+  const { rows } = await client.query<{ id: number; analysis_data: string | null; oversized_bytes: number | null }>(
+    READ_ROWS_SQL, [message.startId, message.endId, options.maxBlobBytes ?? 2_147_483_647]);
   const convertStarted = performance.now();
+  options.onPhase?.('read', convertStarted - started);
   const convert = createLegacyConverter({
     analysisVersion: ledger.analysis_version,
     now: options.now?.() ?? new Date(),
@@ -126,12 +140,18 @@ async function convertAndWrite(
   const errors: RowError[] = [];
   let skipped = 0;
   for (const row of rows) {
+    if (row.oversized_bytes !== null) {
+      errors.push({ trackId: row.id, code: 'too_large', key: null,
+        message: `analysis_data is ${row.oversized_bytes} bytes, above the limit of ${options.maxBlobBytes} (CONVERSION_MAX_BLOB_BYTES)` });
+      continue;
+    }
     const outcome = convert(row.analysis_data);
     if (outcome.outcome === 'converted') converted.push({ trackId: row.id, record: outcome.record });
     else if (outcome.outcome === 'error') errors.push({ trackId: row.id, code: outcome.code, key: outcome.key, message: outcome.message });
     else skipped++;
   }
   const convertMs = performance.now() - convertStarted;
+  options.onPhase?.('convert', convertMs);
   const ctx = {
     jobId: message.jobId, rangeId: message.rangeId, analysisVersion: ledger.analysis_version,
     createdBy: createdByOfJob(message.jobId),
@@ -141,6 +161,7 @@ async function convertAndWrite(
   const written = await writeConverted(client, converted, ctx, errors);
   const refusedByDatabase = errors.length - errorsBeforeWrite;
   await writeRowErrors(client, ctx, errors);
+  options.onPhase?.('write', performance.now() - convertStarted - convertMs);
   // Converted rows that already had history for this version were written by an earlier job: skipped.
   skipped += converted.length - written - refusedByDatabase;
   const durationMs = Math.round(performance.now() - started);

@@ -31,6 +31,14 @@ const intIn = (min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, `must be a whole number between ${min} and ${max}`);
 
+/** A port to listen on: 0 asks the system for a free one (logged); `off` means no server at all. */
+const portOrOff = z
+  .string()
+  .regex(/^(off|\d{1,5})$/, 'must be off or a port number between 0 and 65535')
+  .transform((v) => (v === 'off' ? null : Number(v)))
+  .refine((n) => n === null || n <= 65_535, 'must be off or a port number between 0 and 65535');
+const listenHost = z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'must be a host name or an IP address');
+
 const envSchema = z.object({
   DATABASE_URL: urlWithScheme(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/tracktion'),
   RABBITMQ_URL: urlWithScheme(['amqp', 'amqps']).default('amqp://guest:guest@127.0.0.1:5672'),
@@ -53,6 +61,7 @@ const envSchema = z.object({
   RANGE_STATEMENT_TIMEOUT_MS: intIn(100, 3_600_000).default(60_000),
   THROTTLE_MAX_REPLICATION_LAG_SECONDS: intIn(1, 86_400).default(10),
   THROTTLE_MIN_RATE: intIn(1, 1_000_000).default(100),
+  CONVERSION_MAX_BLOB_BYTES: intIn(1024, 1_073_741_824).default(16 * 1024 * 1024),
   SHUTDOWN_GRACE_MS: intIn(0, 3_600_000).default(30_000),
   HEARTBEAT_TTL_SECONDS: intIn(2, 3600).default(15),
   BACKUP_DIR: z.string().min(1).default('backups'),
@@ -64,6 +73,11 @@ const envSchema = z.object({
   MIGRATION_STATEMENT_TIMEOUT_MS: intIn(100, 3_600_000).default(2000),
   MIGRATION_LOCK_RETRIES: intIn(0, 100).default(5),
   MIGRATION_LOCK_RETRY_DELAY_MS: intIn(1, 600_000).default(1000),
+  METRICS_PORT: portOrOff.default(0),
+  METRICS_HOST: listenHost.default('127.0.0.1'),
+  DASHBOARD_PORT: intIn(0, 65_535).default(8080),
+  DASHBOARD_HOST: listenHost.default('127.0.0.1'),
+  DASHBOARD_TOKEN: z.string().min(16, 'must be at least 16 characters').max(512, 'must be at most 512 characters').optional(),
 });
 
 export type Config = Readonly<z.infer<typeof envSchema>>;

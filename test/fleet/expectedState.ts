@@ -7,7 +7,7 @@ import { convertLegacy } from '../../src/shared/conversion/convert.js';
  * a check of the real database against it: converted tracks have exactly one history row and the right
  * columns, bad rows exactly one row error with the right code, skipped rows are untouched.
  */
-export async function expectDatabaseMatchesConversion(pool: pg.Pool, jobId: number, analysisVersion = '2024.1'): Promise<{
+export async function expectDatabaseMatchesConversion(pool: pg.Pool, jobId: number, analysisVersion = '2024.1', maxBytes?: number): Promise<{
   converted: number; failed: number; skipped: number;
 }> {
   const { rows } = await pool.query<{
@@ -23,7 +23,7 @@ export async function expectDatabaseMatchesConversion(pool: pg.Pool, jobId: numb
   const now = new Date();
   let converted = 0, failed = 0, skipped = 0;
   for (const row of rows) {
-    const expected = convertLegacy(row.analysis_data, { analysisVersion, now });
+    const expected = convertLegacy(row.analysis_data, { analysisVersion, now, ...(maxBytes ? { maxBytes } : {}) });
     const where = `track ${row.id}`;
     if (expected.outcome === 'converted') {
       converted++;
