@@ -4,6 +4,7 @@ import { registerDbCommand } from './dbCommand.js';
 import { registerBackfillCommand } from './backfillCommand.js';
 import { registerDemoCommands, registerSeedDemoCommand } from './demoCommand.js';
 import { registerFleetCommands } from './fleetCommands.js';
+import { registerDashboardCommand } from './dashboardCommand.js';
 import { registerOperateCommands } from './operateCommands.js';
 import { registerConfigCommand } from './configCommand.js';
 import { registerEnvCommand } from './envCommand.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerBackfillCommand(program);
   registerOperateCommands(program);
   registerFleetCommands(program);
+  registerDashboardCommand(program);
   registerDemoCommands(program);
   registerSeedDemoCommand(program);
   registerConfigCommand(program);

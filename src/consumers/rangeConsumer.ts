@@ -12,6 +12,7 @@ import { attemptOf, publishToDead, publishToRetry } from './deliveryRouting.js';
 import { isTransientDatabaseError } from './pgErrors.js';
 import { processRange, type RangeOutcome } from './processRange.js';
 import { verdictFor, type JobStateWatcher } from './jobStateWatcher.js';
+import type { RangeObserver } from '../shared/metrics/rangeObserver.js';
 
 export interface ConsumerSettings {
   consumerId: string;
@@ -29,6 +30,8 @@ export interface ConsumerDeps {
   watcher: JobStateWatcher;
   names: FleetNames;
   logger: Logger;
+  /** Prometheus metrics; absent in tests and tools that run a consumer without them. */
+  metrics?: RangeObserver;
 }
 
 /**
@@ -80,11 +83,13 @@ export class RangeConsumer {
     const key = String(message.fields.deliveryTag);
     const parsed = parseRangeMessage(message.content);
     this.inFlightRanges.set(key, parsed.ok ? `${parsed.message.jobId}:${parsed.message.rangeId}` : 'malformed');
+    this.deps.metrics?.started();
     const work = this.handle(message)
       .catch((err: unknown) => this.deps.logger.error({ err }, 'delivery handling failed; the message will be redelivered'))
       .finally(() => {
         this.inFlight.delete(key);
         this.inFlightRanges.delete(key);
+        this.deps.metrics?.ended();
       });
     this.inFlight.set(key, work);
   }
@@ -94,6 +99,7 @@ export class RangeConsumer {
     if (!parsed.ok) {
       this.deps.logger.warn({ reason: parsed.reason }, 'dead-lettering a malformed message');
       await publishToDead(this.deps.channel, this.deps.names, delivery, parsed.reason);
+      this.deps.metrics?.malformed();
       this.deps.channel.ack(delivery);
       return;
     }
@@ -104,12 +110,14 @@ export class RangeConsumer {
       // A job known to be paused is not even opened; the ledger check inside the range catches the rest.
       if (verdictFor(this.deps.watcher.known(message.jobId)) === 'wait' && !(await this.holdWhilePaused(delivery, message))) return;
       if (!(await this.obeyThrottle(delivery, message))) return;
+      const started = performance.now();
       let outcome: RangeOutcome;
       try {
         outcome = await processRange(this.deps.pool, message, {
           attempt, statementTimeoutMs: this.settings.statementTimeoutMs,
           ...(this.settings.maxBlobBytes ? { maxBlobBytes: this.settings.maxBlobBytes } : {}),
           onBackend: (pid) => this.backends.set(key, { jobId: message.jobId, pid }),
+          onPhase: this.deps.metrics?.phase,
         });
       } catch (err) {
         await this.handleFailure(delivery, message, attempt, err);
@@ -123,6 +131,7 @@ export class RangeConsumer {
       }
       if (outcome.kind === 'job-stopped') this.deps.logger.info({ jobId: message.jobId, rangeId: message.rangeId, state: outcome.jobState }, 'dropping a range of a stopped job');
       this.deps.channel.ack(delivery);
+      this.deps.metrics?.handled(message.jobId, outcome, (performance.now() - started) / 1000);
       await this.report(message, outcome);
       return;
     }
@@ -187,13 +196,16 @@ export class RangeConsumer {
     if (err instanceof PermanentError) {
       logger.warn(log, 'dead-lettering a message the ledger does not vouch for');
       await publishToDead(channel, names, delivery, reason);
+      this.deps.metrics?.failed(message.jobId, 'rejected');
     } else if (attempt < this.settings.maxAttempts) {
       logger.warn({ ...log, transient: isTransientDatabaseError(err) }, 'range failed; retrying after backoff');
       await publishToRetry(channel, names, delivery, attempt, reason);
+      this.deps.metrics?.failed(message.jobId, 'retried');
     } else {
       logger.error(log, 'range failed on its last attempt; marking it failed and dead-lettering it');
       await markRangeFailed(pool, message.jobId, message.rangeId, attempt, reason);
       await publishToDead(channel, names, delivery, `attempts exhausted: ${reason}`);
+      this.deps.metrics?.failed(message.jobId, 'failed');
       await this.safely(() => this.deps.coordinator.recordRange(message.jobId,
         { rangeId: message.rangeId, outcome: 'failed', converted: 0, failed: 0, skipped: 0 }));
       await this.safely(() => finishJobIfDone(pool, message.jobId));

@@ -15,6 +15,7 @@ import { FleetKeeper } from './fleetKeeper.js';
 import { transitionJob } from '../shared/ledger/jobs.js';
 import { resumeLost, type ResumeLostDeps } from '../shared/operations/resumeLost.js';
 import type { Logger as PinoLogger } from '../shared/logger.js';
+import { serveProducerMetrics } from '../shared/metrics/processMetrics.js';
 
 /** Wire the producer together: a BullMQ worker taking backfill requests, publishing ranges to RabbitMQ. */
 export async function runProducer(config: Config, logger: Logger): Promise<void> {
@@ -61,6 +62,8 @@ export async function runProducer(config: Config, logger: Logger): Promise<void>
     closer.add('request worker', () => worker.close());
     keeper.start();
     closer.add('fleet keeper', () => keeper.stop());
+    const metrics = await serveProducerMetrics(config, logger, { pool, redis, amqp: connection });
+    closer.add('metrics', () => metrics.close());
 
     logger.info({ queue: names.requestQueue }, 'producer started: waiting for backfill requests');
     await new Promise<void>((resolve) => {

@@ -1,0 +1,77 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { UsageError, errorMessage } from '../shared/errors.js';
+import { pathOf, readJsonObject, sendJson } from '../shared/http/server.js';
+import type { Logger } from '../shared/logger.js';
+import type { DashboardMetrics } from '../shared/metrics/registry.js';
+import { cancelJob, pauseJob, resumeJob, type ControlDeps, type ControlResult } from '../shared/operations/jobControl.js';
+import { checkToken } from './auth.js';
+
+const ACTION_PATH = /^\/api\/jobs\/([1-9]\d{0,14})\/(pause|resume|cancel)$/;
+
+type Action = 'pause' | 'resume' | 'cancel';
+
+export interface ActionDeps {
+  control: ControlDeps;
+  token: string | undefined;
+  metrics: DashboardMetrics;
+  logger: Logger;
+  /** Called after a job changed, so open pages see it without waiting for the next round. */
+  changed: () => void;
+}
+
+/**
+ * POST /api/jobs/:id/(pause|resume|cancel) with `Authorization: Bearer <DASHBOARD_TOKEN>` and an optional
+ * JSON body {reason?, force?}. 403 when no token is configured (read-only dashboard), 401 without the right
+ * token, 409 when the job cannot make that move, 404 for a job that does not exist.
+ */
+export async function handleAction(req: IncomingMessage, res: ServerResponse, deps: ActionDeps): Promise<boolean> {
+  const match = ACTION_PATH.exec(pathOf(req));
+  if (!match) return false;
+  const action = match[2] as Action;
+  if (req.method !== 'POST') {
+    sendJson(res, 405, { error: 'use POST' }, { Allow: 'POST' });
+    return true;
+  }
+  const verdict = checkToken(req, deps.token);
+  if (verdict !== 'ok') {
+    const forbidden = verdict === 'not-configured';
+    deps.metrics.actions.inc({ action, result: forbidden ? 'forbidden' : 'unauthorized' });
+    if (forbidden) sendJson(res, 403, { error: 'read-only dashboard: set DASHBOARD_TOKEN to enable pause, resume and cancel' });
+    else sendJson(res, 401, { error: verdict === 'missing' ? 'the operator token is required' : 'the operator token is wrong' },
+      { 'WWW-Authenticate': 'Bearer realm="tracktion-migrate dashboard"' });
+    return true;
+  }
+  const body = await readJsonObject(req);
+  if (!body) {
+    sendJson(res, 400, { error: 'the body must be a small JSON object: {"reason": "…", "force": true}' });
+    return true;
+  }
+  const jobId = Number(match[1]);
+  const reason = typeof body.reason === 'string' && body.reason.trim() !== '' ? body.reason.trim().slice(0, 200) : null;
+  const actor = `dashboard ${req.socket.remoteAddress ?? 'unknown'}`;
+  try {
+    const result = await act(deps.control, action, jobId, actor, reason, body.force === true);
+    deps.metrics.actions.inc({ action, result: 'ok' });
+    deps.logger.info({ jobId, action, actor, from: result.from, to: result.to }, 'dashboard action');
+    sendJson(res, 200, result);
+    deps.changed();
+  } catch (err) {
+    const refused = err instanceof UsageError;
+    deps.metrics.actions.inc({ action, result: refused ? 'refused' : 'error' });
+    if (!refused) deps.logger.error({ err, jobId, action }, 'dashboard action failed');
+    const status = !refused ? 500 : /^no backfill job/.test(err.message) ? 404 : 409;
+    sendJson(res, status, { error: refused ? err.message : `could not ${action} job ${jobId}: ${errorMessage(err)}` });
+  }
+  return true;
+}
+
+function act(deps: ControlDeps, action: Action, jobId: number, actor: string, reason: string | null, force: boolean): Promise<ControlResult> {
+  switch (action) {
+    case 'pause':
+      return pauseJob(deps, jobId, actor, reason);
+    case 'resume':
+      return resumeJob(deps, jobId, actor, reason);
+    case 'cancel':
+      return cancelJob(deps, jobId, actor, { force, reason });
+  }
+}

@@ -1,0 +1,51 @@
+/** The dashboard's stylesheet (served as /app.css). */
+export const STYLE_CSS = `
+:root { --fg: #1d2430; --muted: #6b7380; --line: #e2e5ea; --bg: #f6f7f9; --card: #fff; --ok: #1f8f4e; --warn: #b7791f;
+  --bad: #c53030; --accent: #2b6cb0; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); }
+body { margin: 0; background: var(--bg); }
+header { display: flex; gap: 1rem; align-items: center; padding: .75rem 1.25rem; background: var(--card); border-bottom: 1px solid var(--line); }
+h1 { font-size: 1.15rem; margin: 0; }
+h2 { font-size: 1rem; margin: 0 0 .5rem; }
+main { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 1rem; padding: 1rem 1.25rem; }
+section { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; overflow-x: auto; }
+section.wide, section.errors { grid-column: 1 / -1; }
+table { width: 100%; border-collapse: collapse; }
+th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: middle; white-space: nowrap; }
+th { font-weight: 600; color: var(--muted); font-size: .85rem; }
+td.message { white-space: normal; max-width: 28rem; overflow-wrap: anywhere; }
+.muted { color: var(--muted); font-weight: normal; }
+.small { font-size: .85rem; }
+.token { margin-left: auto; color: var(--muted); font-size: .85rem; }
+.token input { margin-left: .4rem; width: 14rem; padding: .25rem .4rem; border: 1px solid var(--line); border-radius: 4px; }
+.live { font-size: .8rem; padding: .1rem .5rem; border-radius: 999px; background: #edf2f7; }
+.live.on { background: #e6f4ea; color: var(--ok); }
+.live.off { background: #fdecea; color: var(--bad); }
+.state { display: inline-block; padding: .05rem .5rem; border-radius: 999px; font-size: .8rem; background: #edf2f7; }
+.state.running, .state.enumerating { background: #e6f0fb; color: var(--accent); }
+.state.completed { background: #e6f4ea; color: var(--ok); }
+.state.paused, .state.cancelling, .state.queued { background: #fff5e6; color: var(--warn); }
+.state.failed, .state.cancelled { background: #fdecea; color: var(--bad); }
+.progress-col { width: 24%; }
+.bar { position: relative; height: .8rem; background: #edf2f7; border-radius: 4px; overflow: hidden; min-width: 10rem; }
+.bar .fill { position: absolute; inset: 0 auto 0 0; background: var(--accent); transition: width .5s; }
+.bar .fill.failed { background: var(--bad); }
+.bar-label { font-size: .75rem; color: var(--muted); margin-top: .15rem; }
+tr.selected td { background: #f0f5fc; }
+tbody tr { cursor: default; }
+#jobs tbody tr { cursor: pointer; }
+button { font: inherit; font-size: .8rem; padding: .15rem .6rem; margin-right: .25rem; border: 1px solid var(--line); border-radius: 4px; background: #fff; cursor: pointer; }
+button:disabled { color: #b0b6bf; cursor: not-allowed; }
+button.danger:not(:disabled) { color: var(--bad); border-color: #f3c4c4; }
+#notice { margin: .75rem 1.25rem 0; padding: .5rem .75rem; border-radius: 4px; background: #e6f0fb; }
+#notice.error { background: #fdecea; color: var(--bad); }
+.warning { margin: .75rem 1.25rem 0; padding: .5rem .75rem; border-radius: 4px; background: #fff5e6; color: var(--warn); }
+.chart { width: 100%; height: auto; display: block; }
+.chart .axis { stroke: var(--line); }
+.chart text { font-size: 10px; fill: var(--muted); }
+.chart polyline { fill: none; stroke-width: 1.5; }
+.legend span { margin-right: 1rem; font-size: .85rem; }
+.legend i { display: inline-block; width: .8rem; height: .2rem; margin-right: .3rem; vertical-align: middle; }
+.dot { display: inline-block; width: .55rem; height: .55rem; border-radius: 50%; margin-right: .35rem; }
+.dot.alive { background: var(--ok); }
+.dot.lost { background: var(--bad); }
+`;

@@ -1,0 +1,48 @@
+import type { FleetSnapshot } from '../shared/metrics/fleetSampler.js';
+
+/** A fixed-size ring: the newest `capacity` items, oldest first. Constant memory however long it runs. */
+export class RingBuffer<T> {
+  private readonly items: (T | undefined)[];
+  private next = 0;
+  private size = 0;
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive whole number');
+    this.items = new Array<T | undefined>(capacity);
+  }
+
+  push(item: T): void {
+    this.items[this.next] = item;
+    this.next = (this.next + 1) % this.capacity;
+    this.size = Math.min(this.size + 1, this.capacity);
+  }
+
+  toArray(): T[] {
+    const start = (this.next - this.size + this.capacity) % this.capacity;
+    return Array.from({ length: this.size }, (_, i) => this.items[(start + i) % this.capacity] as T);
+  }
+
+  get length(): number {
+    return this.size;
+  }
+}
+
+/** One point of the dashboard's charts: fleet throughput and queue depth at a moment. */
+export interface HistoryPoint {
+  /** Unix time in ms. */
+  t: number;
+  /** Tracks per second over all jobs that are running (the coordinator's one-minute rate). */
+  rate: number;
+  ready: number | null;
+  unacked: number | null;
+  retrying: number | null;
+  dead: number | null;
+}
+
+const ACTIVE_STATES = new Set(['enumerating', 'running']);
+
+export function pointOf(snapshot: FleetSnapshot): HistoryPoint {
+  const rate = snapshot.jobs.filter((j) => ACTIVE_STATES.has(j.state)).reduce((sum, j) => sum + j.ratePerSecond, 0);
+  const q = snapshot.queue;
+  return { t: Date.parse(snapshot.at), rate, ready: q?.ready ?? null, unacked: q?.unacked ?? null, retrying: q?.retrying ?? null, dead: q?.deadLetter ?? null };
+}
