@@ -103,9 +103,28 @@ export function environmentWithDotenv(env: Env = process.env): Env {
   const path = env.TRACKTION_ENV_FILE ?? '.env';
   if (!existsSync(path)) {
     if (env.TRACKTION_ENV_FILE) throw new ConfigError(`TRACKTION_ENV_FILE: file not found: ${path}`);
-    return env;
+    return resolveFileVariables(env);
   }
-  return { ...parseDotenv(readFileSync(path)), ...env };
+  return resolveFileVariables({ ...parseDotenv(readFileSync(path)), ...env });
+}
+
+/** Credentials that may come from a file (Docker and Kubernetes secrets): `DATABASE_URL_FILE=/run/secrets/db`. */
+export const FILE_VARIABLES = ['DATABASE_URL', 'RABBITMQ_URL', 'REDIS_URL', 'DASHBOARD_TOKEN'] as const;
+
+/** Replace each `X_FILE` by `X` = the file's content (trailing newline removed); never both, never silently. */
+export function resolveFileVariables(env: Env, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Env {
+  const resolved: Env = { ...env };
+  for (const name of FILE_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (!file) continue;
+    if (env[name]) throw new ConfigError(`${name} and ${name}_FILE are both set: set one of them`);
+    try {
+      resolved[name] = readFile(file).replace(/\r?\n$/, '');
+    } catch {
+      throw new ConfigError(`${name}_FILE: cannot read the file ${file}`);
+    }
+  }
+  return resolved;
 }
 
 let cached: Config | undefined;
