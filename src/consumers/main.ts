@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { connectAmqp } from '../shared/amqp/connect.js';
+import { AmqpSession } from '../shared/amqp/session.js';
 import { declareTopology } from '../shared/amqp/topology.js';
 import type { Config } from '../shared/config.js';
 import { Coordinator } from '../shared/coordinator/coordinator.js';
@@ -34,16 +34,17 @@ export async function runConsumer(config: Config, options: ConsumerOptions, logg
     const coordinator = new Coordinator(redis, names.redisPrefix);
     const watcher = new JobStateWatcher(subscriber, coordinator.keys.stateChannel(), pool, logger);
     await watcher.start();
-    const connection = await connectAmqp(config.RABBITMQ_URL, `tracktion-consumer ${consumerId}`);
-    closer.add('RabbitMQ connection', () => connection.close());
-    const channel = await connection.createConfirmChannel();
-    closer.add('RabbitMQ channel', () => channel.close());
-    await declareTopology(channel, names, { maxAttempts: config.BACKFILL_MAX_ATTEMPTS, retryBaseMs: config.BACKFILL_RETRY_BASE_MS });
-    const metrics = await serveConsumerMetrics(config, logger, { pool, redis, amqp: connection });
+    const session = new AmqpSession({
+      url: config.RABBITMQ_URL, connectionName: `tracktion-consumer ${consumerId}`, logger,
+      setup: (channel) => declareTopology(channel, names, { maxAttempts: config.BACKFILL_MAX_ATTEMPTS, retryBaseMs: config.BACKFILL_RETRY_BASE_MS }),
+    });
+    await session.start();
+    closer.add('RabbitMQ session', () => session.close());
+    const metrics = await serveConsumerMetrics(config, logger, { pool, redis, amqp: session });
     closer.add('metrics server', () => metrics.close());
 
     const consumer = new RangeConsumer(
-      { channel, pool, coordinator, watcher, names, logger, metrics: metrics.observer },
+      { session, pool, coordinator, watcher, names, logger, metrics: metrics.observer },
       {
         consumerId, prefetch: options.prefetch, maxAttempts: config.BACKFILL_MAX_ATTEMPTS,
         statementTimeoutMs: config.RANGE_STATEMENT_TIMEOUT_MS, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS,
@@ -56,10 +57,6 @@ export async function runConsumer(config: Config, options: ConsumerOptions, logg
         logger.info({ finished }, finished ? 'drained: every range in hand finished' : 'grace period over: unfinished ranges roll back');
         resolve();
       }, logger);
-      connection.on('close', (err?: Error) => {
-        if (err) logger.error({ err }, 'RabbitMQ connection closed');
-        resolve();
-      });
     });
     await consumer.start();
     logger.info({ consumerId, queue: names.workQueue, prefetch: options.prefetch }, 'consumer started');

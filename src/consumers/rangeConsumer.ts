@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { ConfirmChannel } from 'amqplib';
+import type { AmqpSession } from '../shared/amqp/session.js';
 import type pg from 'pg';
 import type { Coordinator } from '../shared/coordinator/coordinator.js';
 import { PermanentError, errorMessage } from '../shared/errors.js';
@@ -8,7 +9,8 @@ import { markRangeFailed } from '../shared/ledger/ranges.js';
 import type { Logger } from '../shared/logger.js';
 import type { FleetNames } from '../shared/names.js';
 import { parseRangeMessage, type RangeMessage } from '../shared/rangeMessage.js';
-import { attemptOf, publishToDead, publishToRetry } from './deliveryRouting.js';
+import { attemptOf } from './deliveryRouting.js';
+import { Delivery } from './delivery.js';
 import { isTransientDatabaseError } from './pgErrors.js';
 import { processRange, type RangeOutcome } from './processRange.js';
 import { verdictFor, type JobStateWatcher } from './jobStateWatcher.js';
@@ -24,7 +26,8 @@ export interface ConsumerSettings {
 }
 
 export interface ConsumerDeps {
-  channel: ConfirmChannel;
+  /** The RabbitMQ session: it reconnects by itself and says which channel is still open. */
+  session: AmqpSession;
   pool: pg.Pool;
   coordinator: Coordinator;
   watcher: JobStateWatcher;
@@ -50,26 +53,36 @@ export class RangeConsumer {
   /** PostgreSQL backend serving each delivery in hand, by delivery tag, for `cancel --force`. */
   private readonly backends = new Map<string, { jobId: number; pid: number }>();
   private stopping = false;
+  private subscribedOn: ConfirmChannel | undefined;
 
   constructor(private readonly deps: ConsumerDeps, private readonly settings: ConsumerSettings) {}
 
   async start(): Promise<void> {
-    const { channel, names } = this.deps;
     this.deps.watcher.onForceCancel((jobId) => void this.stopRangesOf(jobId));
-    await channel.prefetch(this.settings.prefetch);
-    const reply = await channel.consume(names.workQueue, (message) => {
-      if (message) this.track(message);
-    }, { noAck: false });
-    this.consumerTag = reply.consumerTag;
+    // After every reconnect the session hands over a new channel: subscribe on it again.
+    this.deps.session.on('ready', (channel: ConfirmChannel) => void this.subscribe(channel).catch((err: unknown) =>
+      this.deps.logger.error({ err }, 'could not subscribe on the new channel')));
+    const channel = this.deps.session.channel();
+    if (channel) await this.subscribe(channel);
     await this.beat();
     this.heartbeatTimer = setInterval(() => void this.beat(), Math.max(1000, (this.settings.heartbeatTtlSeconds * 1000) / 3));
     this.heartbeatTimer.unref();
   }
 
+  private async subscribe(channel: ConfirmChannel): Promise<void> {
+    if (this.stopping) return;
+    await channel.prefetch(this.settings.prefetch);
+    const reply = await channel.consume(this.deps.names.workQueue, (message) => {
+      if (message) this.track(new Delivery(message, channel, this.deps.session, this.deps.names, this.deps.logger));
+    }, { noAck: false });
+    this.consumerTag = reply.consumerTag;
+    this.subscribedOn = channel;
+  }
+
   /** Stop taking messages and wait (up to `graceMs`) for the ranges in hand; returns whether they all finished. */
   async drain(graceMs: number): Promise<boolean> {
     this.stopping = true;
-    if (this.consumerTag) await this.deps.channel.cancel(this.consumerTag).catch(() => undefined);
+    if (this.consumerTag && this.subscribedOn) await this.subscribedOn.cancel(this.consumerTag).catch(() => undefined);
     this.consumerTag = undefined;
     clearInterval(this.heartbeatTimer);
     const all = Promise.allSettled([...this.inFlight.values()]).then(() => true);
@@ -79,12 +92,12 @@ export class RangeConsumer {
     return finished;
   }
 
-  private track(message: ConsumeMessage): void {
-    const key = String(message.fields.deliveryTag);
-    const parsed = parseRangeMessage(message.content);
+  private track(delivery: Delivery): void {
+    const key = delivery.key;
+    const parsed = parseRangeMessage(delivery.message.content);
     this.inFlightRanges.set(key, parsed.ok ? `${parsed.message.jobId}:${parsed.message.rangeId}` : 'malformed');
     this.deps.metrics?.started();
-    const work = this.handle(message)
+    const work = this.handle(delivery)
       .catch((err: unknown) => this.deps.logger.error({ err }, 'delivery handling failed; the message will be redelivered'))
       .finally(() => {
         this.inFlight.delete(key);
@@ -94,18 +107,17 @@ export class RangeConsumer {
     this.inFlight.set(key, work);
   }
 
-  private async handle(delivery: ConsumeMessage): Promise<void> {
-    const parsed = parseRangeMessage(delivery.content);
+  private async handle(delivery: Delivery): Promise<void> {
+    const parsed = parseRangeMessage(delivery.message.content);
     if (!parsed.ok) {
       this.deps.logger.warn({ reason: parsed.reason }, 'dead-lettering a malformed message');
-      await publishToDead(this.deps.channel, this.deps.names, delivery, parsed.reason);
+      await delivery.deadLetter(parsed.reason);
       this.deps.metrics?.malformed();
-      this.deps.channel.ack(delivery);
       return;
     }
     const message = parsed.message;
-    const attempt = attemptOf(delivery);
-    const key = String(delivery.fields.deliveryTag);
+    const attempt = attemptOf(delivery.message);
+    const key = delivery.key;
     for (;;) {
       // A job known to be paused is not even opened; the ledger check inside the range catches the rest.
       if (verdictFor(this.deps.watcher.known(message.jobId)) === 'wait' && !(await this.holdWhilePaused(delivery, message))) return;
@@ -130,7 +142,7 @@ export class RangeConsumer {
         continue;
       }
       if (outcome.kind === 'job-stopped') this.deps.logger.info({ jobId: message.jobId, rangeId: message.rangeId, state: outcome.jobState }, 'dropping a range of a stopped job');
-      this.deps.channel.ack(delivery);
+      delivery.ack();
       this.deps.metrics?.handled(message.jobId, outcome, (performance.now() - started) / 1000);
       await this.report(message, outcome);
       return;
@@ -142,12 +154,12 @@ export class RangeConsumer {
    * slot). Returns true when the job may run again; otherwise the message was acked (job cancelled) or given
    * back to the queue (shutdown, or held long enough to risk RabbitMQ's consumer timeout).
    */
-  private async holdWhilePaused(delivery: ConsumeMessage, message: RangeMessage): Promise<boolean> {
+  private async holdWhilePaused(delivery: Delivery, message: RangeMessage): Promise<boolean> {
     this.deps.logger.info({ jobId: message.jobId, rangeId: message.rangeId }, 'job paused: holding its range until it is resumed');
     const verdict = await this.deps.watcher.waitWhilePaused(message.jobId, () => this.stopping);
     if (verdict === 'run') return true;
-    if (verdict === 'drop') this.deps.channel.ack(delivery);
-    else this.deps.channel.nack(delivery, false, true);
+    if (verdict === 'drop') delivery.ack();
+    else delivery.requeue();
     return false;
   }
 
@@ -155,7 +167,7 @@ export class RangeConsumer {
    * Take the range's share of the job's fleet-wide rate budget, waiting as the throttle says. Returns
    * false when the message was given back (shutdown while held). Without Redis the fleet runs unthrottled.
    */
-  private async obeyThrottle(delivery: ConsumeMessage, message: RangeMessage): Promise<boolean> {
+  private async obeyThrottle(delivery: Delivery, message: RangeMessage): Promise<boolean> {
     const cost = await this.deps.watcher.rangeSizeOf(message.jobId).catch(() => 1);
     for (;;) {
       let wait: number;
@@ -166,7 +178,7 @@ export class RangeConsumer {
       }
       if (wait === 0) return true;
       if (this.stopping) {
-        this.deps.channel.nack(delivery, false, true);
+        delivery.requeue();
         return false;
       }
       await new Promise((resolve) => setTimeout(resolve, wait < 0 ? 500 : Math.min(wait, 60_000)));
@@ -183,34 +195,33 @@ export class RangeConsumer {
     }
   }
 
-  private async handleFailure(delivery: ConsumeMessage, message: RangeMessage, attempt: number, err: unknown): Promise<void> {
-    const { channel, names, logger, pool } = this.deps;
+  private async handleFailure(delivery: Delivery, message: RangeMessage, attempt: number, err: unknown): Promise<void> {
+    const { logger, pool } = this.deps;
     const jobState = await this.deps.watcher.fromLedger(message.jobId).catch(() => undefined);
     if (verdictFor(jobState) === 'drop') {
       logger.info({ jobId: message.jobId, rangeId: message.rangeId, state: jobState }, 'range stopped: its job is being cancelled');
-      channel.ack(delivery);
+      delivery.ack();
       return;
     }
     const reason = err instanceof PermanentError ? `${err.code}: ${err.message}` : errorMessage(err);
     const log = { jobId: message.jobId, rangeId: message.rangeId, attempt, reason };
     if (err instanceof PermanentError) {
       logger.warn(log, 'dead-lettering a message the ledger does not vouch for');
-      await publishToDead(channel, names, delivery, reason);
+      await delivery.deadLetter(reason);
       this.deps.metrics?.failed(message.jobId, 'rejected');
     } else if (attempt < this.settings.maxAttempts) {
       logger.warn({ ...log, transient: isTransientDatabaseError(err) }, 'range failed; retrying after backoff');
-      await publishToRetry(channel, names, delivery, attempt, reason);
+      await delivery.retry(attempt, reason);
       this.deps.metrics?.failed(message.jobId, 'retried');
     } else {
       logger.error(log, 'range failed on its last attempt; marking it failed and dead-lettering it');
       await markRangeFailed(pool, message.jobId, message.rangeId, attempt, reason);
-      await publishToDead(channel, names, delivery, `attempts exhausted: ${reason}`);
+      await delivery.deadLetter(`attempts exhausted: ${reason}`);
       this.deps.metrics?.failed(message.jobId, 'failed');
       await this.safely(() => this.deps.coordinator.recordRange(message.jobId,
         { rangeId: message.rangeId, outcome: 'failed', converted: 0, failed: 0, skipped: 0 }));
       await this.safely(() => finishJobIfDone(pool, message.jobId));
     }
-    channel.ack(delivery);
   }
 
   /** Redis is a cache: a failed report is logged and later rebuilt from the ledger, never fatal. */

@@ -1,5 +1,5 @@
 import { Worker } from 'bullmq';
-import { connectAmqp } from '../shared/amqp/connect.js';
+import { AmqpSession } from '../shared/amqp/session.js';
 import { declareTopology } from '../shared/amqp/topology.js';
 import type { Config } from '../shared/config.js';
 import { Coordinator } from '../shared/coordinator/coordinator.js';
@@ -29,13 +29,14 @@ export async function runProducer(config: Config, logger: Logger): Promise<void>
     closer.add('Redis', () => redis.quit());
     const bullRedis = await connectRedis(config.REDIS_URL, { connectionName: 'tracktion-producer-bullmq', persistent: true, forBullmq: true });
     closer.add('Redis (BullMQ)', () => bullRedis.quit());
-    const connection = await connectAmqp(config.RABBITMQ_URL, 'tracktion-producer');
-    closer.add('RabbitMQ connection', () => connection.close());
-    const channel = await connection.createConfirmChannel();
-    closer.add('RabbitMQ channel', () => channel.close());
-    await declareTopology(channel, names, { maxAttempts: config.BACKFILL_MAX_ATTEMPTS, retryBaseMs: config.BACKFILL_RETRY_BASE_MS });
+    const session = new AmqpSession({
+      url: config.RABBITMQ_URL, connectionName: 'tracktion-producer', logger,
+      setup: (channel) => declareTopology(channel, names, { maxAttempts: config.BACKFILL_MAX_ATTEMPTS, retryBaseMs: config.BACKFILL_RETRY_BASE_MS }),
+    });
+    const channel = await session.start();
+    closer.add('RabbitMQ session', () => session.close());
 
-    const publisher = new RangePublisher(channel, pool, names);
+    const publisher = new RangePublisher(() => session.channel(), pool, names);
     const queue = openRequestQueue(bullRedis, names);
     closer.add('request queue', () => queue.close());
     const coordinator = new Coordinator(redis, names.redisPrefix);
@@ -62,16 +63,12 @@ export async function runProducer(config: Config, logger: Logger): Promise<void>
     closer.add('request worker', () => worker.close());
     keeper.start();
     closer.add('fleet keeper', () => keeper.stop());
-    const metrics = await serveProducerMetrics(config, logger, { pool, redis, amqp: connection });
+    const metrics = await serveProducerMetrics(config, logger, { pool, redis, amqp: session });
     closer.add('metrics', () => metrics.close());
 
     logger.info({ queue: names.requestQueue }, 'producer started: waiting for backfill requests');
     await new Promise<void>((resolve) => {
       onShutdownSignals(async () => resolve(), logger);
-      connection.on('close', (err?: Error) => {
-        if (err) logger.error({ err }, 'RabbitMQ connection closed');
-        resolve();
-      });
     });
   } finally {
     await closer.close();

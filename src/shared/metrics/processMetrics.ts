@@ -1,4 +1,4 @@
-import type { ChannelModel } from 'amqplib';
+import type { Channel } from 'amqplib';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Config } from '../config.js';
@@ -17,7 +17,7 @@ import { ConsumerMetrics, FleetMetrics, createRegistry } from './registry.js';
 export interface ProcessConnections {
   pool: pg.Pool;
   redis: Redis;
-  amqp: ChannelModel;
+  amqp: { isUp(): boolean; createChannel(): Promise<Channel> };
 }
 
 /** How often the producer samples the fleet into its gauges (a scrape every 15 s sees fresh values). */

@@ -1,4 +1,3 @@
-import type { ChannelModel } from 'amqplib';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { errorMessage } from '../errors.js';
@@ -18,16 +17,14 @@ const PG_TIMEOUT_MS = 2000;
 export interface Connections {
   pool?: pg.Pool;
   redis?: Redis;
-  /** RabbitMQ: open until its 'close' event. */
-  amqp?: ChannelModel;
+  /** RabbitMQ: the session, up unless it is reconnecting. */
+  amqp?: { isUp(): boolean };
   /** Connections that may be down without the process being unready (reported, not required). */
   optional?: string[];
 }
 
 /** The readiness callback of a process: its connections open and usable. */
 export function connectionsReady(connections: Connections): ReadinessCheck {
-  let amqpOpen = true;
-  connections.amqp?.on('close', () => (amqpOpen = false));
   const pgCheck = connections.pool ? cachedPgCheck(connections.pool) : undefined;
   const optional = new Set(connections.optional ?? []);
   return async () => {
@@ -37,7 +34,7 @@ export function connectionsReady(connections: Connections): ReadinessCheck {
       const status = connections.redis.status;
       checks.redis = status === 'ready' ? { ok: true } : { ok: false, detail: `connection ${status}` };
     }
-    if (connections.amqp) checks.rabbitmq = amqpOpen ? { ok: true } : { ok: false, detail: 'connection closed' };
+    if (connections.amqp) checks.rabbitmq = connections.amqp.isUp() ? { ok: true } : { ok: false, detail: 'reconnecting' };
     const ready = Object.entries(checks).every(([name, c]) => c.ok || optional.has(name));
     return { ready, checks };
   };

@@ -1,0 +1,120 @@
+import { EventEmitter } from 'node:events';
+import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import type { Logger } from '../logger.js';
+import { connectAmqp } from './connect.js';
+
+export interface SessionOptions {
+  url: string;
+  connectionName: string;
+  /** Declares the topology (and anything else a fresh channel needs); run after every (re)connect. */
+  setup: (channel: ConfirmChannel) => Promise<void>;
+  logger: Logger;
+  minDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/** Full jitter: a random wait up to an exponentially growing cap, so a fleet does not reconnect in lockstep. */
+export function reconnectDelayMs(attempt: number, minMs: number, maxMs: number, random: () => number = Math.random): number {
+  const cap = Math.min(maxMs, minMs * 2 ** attempt);
+  return Math.round(minMs + random() * (cap - minMs));
+}
+
+/**
+ * The one place the fleet keeps a RabbitMQ channel alive. amqplib does not reconnect by itself: when the
+ * connection or the channel closes with an error (broker restart, close_all_connections, a 406 from the
+ * ack timeout) this opens a new connection and confirm channel with jittered backoff, re-declares the
+ * topology, and emits 'ready' so users re-subscribe. A channel that has closed is never used again: callers
+ * check `isOpen(channel)` before acking a delivery it brought (its tag means nothing to a new channel).
+ */
+export class AmqpSession extends EventEmitter {
+  private connection: ChannelModel | undefined;
+  private current: ConfirmChannel | undefined;
+  private readonly open = new WeakSet<ConfirmChannel>();
+  private closing = false;
+  private reconnecting: Promise<void> | undefined;
+
+  constructor(private readonly options: SessionOptions) {
+    super();
+  }
+
+  /** First connection: fails fast (exit 69) so a mistyped URL is not retried forever. */
+  async start(): Promise<ConfirmChannel> {
+    await this.connect();
+    return this.current as ConfirmChannel;
+  }
+
+  channel(): ConfirmChannel | undefined {
+    return this.current;
+  }
+
+  isOpen(channel: ConfirmChannel): boolean {
+    return this.open.has(channel);
+  }
+
+  /** Connected right now (for readiness). */
+  isUp(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** A plain channel on the current connection, for queue inspection; fails while reconnecting. */
+  async createChannel(): Promise<Channel> {
+    if (!this.connection || !this.current) throw new Error('RabbitMQ is reconnecting');
+    const channel = await this.connection.createChannel();
+    channel.on('error', () => undefined);
+    return channel;
+  }
+
+  private async connect(): Promise<void> {
+    const connection = await connectAmqp(this.options.url, this.options.connectionName);
+    const channel = await connection.createConfirmChannel();
+    channel.on('error', (err: Error) => this.options.logger.warn({ err }, 'RabbitMQ channel error'));
+    await this.options.setup(channel);
+    this.connection = connection;
+    this.current = channel;
+    this.open.add(channel);
+    const lost = (what: string) => (err?: Error) => {
+      this.open.delete(channel);
+      if (this.current === channel) this.current = undefined;
+      if (this.closing) return;
+      this.options.logger.warn({ err, what }, 'RabbitMQ connection lost: reconnecting');
+      this.emit('lost');
+      if (what === 'channel') connection.close().catch(() => undefined);
+      void this.reconnect();
+    };
+    channel.once('close', lost('channel'));
+    connection.once('close', lost('connection'));
+    this.emit('ready', channel);
+  }
+
+  private reconnect(): Promise<void> {
+    this.reconnecting ??= (async () => {
+      const min = this.options.minDelayMs ?? 200;
+      const max = this.options.maxDelayMs ?? 15_000;
+      for (let attempt = 0; !this.closing; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, reconnectDelayMs(attempt, min, max)));
+        if (this.closing) return;
+        try {
+          await this.connect();
+          this.options.logger.info({ attempt: attempt + 1 }, 'RabbitMQ reconnected; topology declared again');
+          return;
+        } catch (err) {
+          this.options.logger.warn({ err, attempt: attempt + 1 }, 'RabbitMQ reconnect failed; retrying');
+        }
+      }
+    })().finally(() => {
+      this.reconnecting = undefined;
+    });
+    return this.reconnecting;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const channel = this.current;
+    this.current = undefined;
+    if (channel) {
+      this.open.delete(channel);
+      await channel.close().catch(() => undefined);
+    }
+    await this.connection?.close().catch(() => undefined);
+  }
+}
