@@ -1,4 +1,6 @@
-# One image for every role of the fleet (producer, consumer, dashboard, one-shot CLI commands).
+# One image for every role of the fleet. The container's command picks the role:
+#   db migrate   (one-shot, before the others)     producer     consumer     dashboard
+# and any other CLI command (`backfill enqueue`, `backfill status`, …).
 FROM node:20.20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -10,13 +12,21 @@ COPY migrations ./migrations
 COPY test ./test
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20.20-bookworm-slim
+# The runtime stage: production dependencies and the compiled code only (no compiler, no tests, no sources).
+FROM node:20.20-bookworm-slim AS runtime
+# pg_dump / pg_restore for `db backup` and `db migrate --backup`.
 RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production
+# Owned by root, run as `node`: the process cannot change its own code.
 COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/migrations ./dist/migrations
 COPY package.json ./
 USER node
+# METRICS_PORT (producer, consumer: /metrics, /healthz, /readyz) and DASHBOARD_PORT, as the deployments set them.
+EXPOSE 9464 8080
+# Exec form, node itself as the entry (not npm, not a shell): SIGTERM reaches the process, which drains.
+# Compose adds `init: true` so a zombie pg_dump child is reaped; Kubernetes needs nothing more.
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["--help"]
