@@ -53,7 +53,7 @@ export class FleetHarness {
     for (const child of this.processes) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await this.pool?.end().catch(() => undefined);
     await this.db?.drop().catch(() => undefined);
-    const connection = await amqp.connect(TEST_RABBITMQ_URL);
+    const connection = await amqp.connect(this.extraEnv.RABBITMQ_URL ?? TEST_RABBITMQ_URL);
     try {
       const channel = await connection.createChannel();
       await deleteTopology(channel, this.names, { maxAttempts: 5, retryBaseMs: 200 });

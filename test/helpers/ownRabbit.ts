@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import amqp from 'amqplib';
+
+/**
+ * A RabbitMQ node of the test's own (own name, ports, data directory) for tests that restart the broker or
+ * close its connections; the shared node on 5672 is never touched. Stopped by its own stop command.
+ */
+export class OwnRabbit {
+  readonly port = 36000 + Math.floor(Math.random() * 2000);
+  readonly url = `amqp://guest:guest@127.0.0.1:${this.port}`;
+  private readonly node = `tmtest${this.port}@localhost`;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'tm-rabbit-'));
+
+  private env(): NodeJS.ProcessEnv {
+    return {
+      ...process.env, HOME: '/root', RABBITMQ_NODENAME: this.node, RABBITMQ_NODE_PORT: String(this.port),
+      RABBITMQ_DIST_PORT: String(this.port + 3000), RABBITMQ_MNESIA_BASE: join(this.dir, 'mnesia'),
+      RABBITMQ_LOG_BASE: join(this.dir, 'log'), RABBITMQ_ENABLED_PLUGINS_FILE: join(this.dir, 'enabled_plugins'),
+      RABBITMQ_CONFIG_FILE: join(this.dir, 'rabbitmq.conf'), RABBITMQ_PID_FILE: join(this.dir, 'pid'),
+    };
+  }
+
+  async start(): Promise<void> {
+    writeFileSync(join(this.dir, 'enabled_plugins'), '[].\n');
+    writeFileSync(join(this.dir, 'rabbitmq.conf'), `listeners.tcp.1 = 127.0.0.1:${this.port}\n`);
+    spawn('/usr/lib/rabbitmq/bin/rabbitmq-server', [], { env: this.env(), stdio: 'ignore', detached: true }).unref();
+    await this.waitUntilUp(90_000);
+  }
+
+  private async waitUntilUp(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const connection = await amqp.connect(this.url);
+        await connection.close();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  private ctl(args: string[]): Promise<number | null> {
+    return new Promise((resolve) => {
+      const child = spawn('/usr/lib/rabbitmq/bin/rabbitmqctl', ['-n', this.node, ...args], { env: this.env(), stdio: 'ignore' });
+      child.on('exit', resolve);
+    });
+  }
+
+  /** Close every client connection, as an operator (or a network blip) would. */
+  async closeAllConnections(): Promise<void> {
+    await this.ctl(['close_all_connections', 'test: connections closed on purpose']);
+  }
+
+  /** Stop the node and start it again with the same data (durable queues and persistent messages survive). */
+  async restart(): Promise<void> {
+    await this.ctl(['stop']);
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.ctl(['stop']);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
