@@ -30,7 +30,6 @@ export class FleetKeeper {
     const { rows } = await this.deps.pool.query<{ id: number }>(
       `SELECT id::float8 AS id FROM backfill_jobs WHERE state IN ('queued', 'enumerating') ORDER BY id`);
     for (const { id } of rows) await this.deps.readdRequest(id);
-    if (rows.length > 0) this.deps.logger.info({ jobs: rows.map((r) => r.id) }, 'ensured a backfill request exists for every job not yet enumerated');
   }
 
   start(): void {
@@ -49,6 +48,8 @@ export class FleetKeeper {
   /** One round over the jobs that are not finished. */
   async keep(): Promise<void> {
     const { pool, coordinator, logger } = this.deps;
+    // Redis may have lost requests since the last round (flush, failover): adding one that exists is a no-op.
+    await this.recoverRequests();
     const { rows } = await pool.query<{ id: number; state: string; enumeration_complete: boolean; max_rate: number | null }>(
       `SELECT id::float8 AS id, state, enumeration_complete, max_rate::float8 AS max_rate FROM backfill_jobs
         WHERE state IN ('running', 'enumerating', 'cancelling', 'paused')`);

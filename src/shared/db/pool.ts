@@ -14,14 +14,21 @@ let poolLogger: Logger | undefined;
 /**
  * A pg.Pool with an 'error' handler: an idle client whose server connection dies emits 'error' on the pool,
  * and an unhandled 'error' event would crash the process. The pool drops that client and makes a new one
- * on the next checkout, so logging is all that is left to do.
+ * on the next checkout, so logging is all that is left to do. Checked-out clients get a listener too.
  */
 export function createPool(databaseUrl: string, options: PoolOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     application_name: options.applicationName ?? 'tracktion-migrate',
     max: options.max ?? 4,
+    connectionTimeoutMillis: 10_000,
+    // TCP keepalive notices a server that vanished without a FIN (a hung or partitioned host).
+    keepAlive: true,
   });
+  // A checked-out client has no pool listener: when its server connection dies between two queries (a
+  // terminated backend, a restart) its 'error' event would crash the process. The query that runs next
+  // fails instead, and the caller's retry path handles it.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   pool.on('error', (err) => {
     try {
       poolLogger ??= createLogger('db.pool');
