@@ -38,6 +38,12 @@ export class OwnRedis {
     }
   }
 
+  /** Stop and start again on the same port: with no persistence it comes back empty, like a failover. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
   async stop(): Promise<void> {
     if (!this.child || this.child.exitCode !== null) return;
     const exited = new Promise((resolve) => this.child?.on('exit', resolve));
