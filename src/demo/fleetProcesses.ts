@@ -19,6 +19,11 @@ export class FleetProcesses {
     this.children.push({ name, child, exited });
   }
 
+  /** The process id of each child, by name (the bench reads their memory and CPU time from /proc). */
+  pids(): Record<string, number | undefined> {
+    return Object.fromEntries(this.children.map(({ name, child }) => [name, child.pid]));
+  }
+
   /** SIGTERM every child (they drain), then wait for them; returns the exit code of each. */
   async stop(): Promise<Record<string, number | null>> {
     for (const { child } of this.children) if (child.exitCode === null) child.kill('SIGTERM');
