@@ -3,7 +3,6 @@ import { userInfo, hostname } from 'node:os';
 import { createJob, getJob, latestJob, listJobs } from '../shared/ledger/jobs.js';
 import { errorSummary, rowErrors } from '../shared/ledger/errors.js';
 import { collectJobStatus } from '../shared/status/jobStatus.js';
-import { addRequest, openRequestQueue } from '../producer/requestQueue.js';
 import { UsageError } from '../shared/errors.js';
 import { withFleet, type FleetContext } from './fleetContext.js';
 import { analysisVersionOption, intOption } from './options.js';
@@ -40,6 +39,7 @@ export function registerBackfillCommand(program: Command): void {
           fromId: opts.fromId, toId: opts.toId,
           requestedBy: `${userInfo().username}@${hostname()}`,
         });
+        const { addRequest, openRequestQueue } = await import('../producer/requestQueue.js');
         const queue = openRequestQueue(redis, ctx.names);
         try {
           await addRequest(queue, job.id);

@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { runDashboard } from '../dashboard/main.js';
 import { getConfig } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
 import { intOption } from './options.js';
@@ -20,6 +19,7 @@ Example:
   DASHBOARD_TOKEN=$(openssl rand -hex 24) tracktion-migrate dashboard --port 8080`)
     .action(async (opts: { port?: number; host?: string }) => {
       const config = getConfig();
+      const { runDashboard } = await import('../dashboard/main.js');
       await runDashboard(config, {
         port: opts.port ?? config.DASHBOARD_PORT,
         host: opts.host ?? config.DASHBOARD_HOST,

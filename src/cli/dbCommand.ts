@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { backupAction, migrateAction, planAction, restoreAction, rollbackAction, statusAction, verifyAction } from './dbActions.js';
+// Loaded on use: TypeORM and the migration machinery weigh ~30 MB that producer and consumer processes never need.
+const actions = () => import('./dbActions.js');
 
 const REVISION_HELP = 'a revision name (AnalysisFields1732500001000), its timestamp, its name without timestamp, base or latest';
 
@@ -13,7 +14,7 @@ export function registerDbCommand(program: Command): void {
     .option('--dry-run', 'run the pre-flight checks and print the SQL; change nothing')
     .option('--backup', 'pg_dump the database before changing anything (BACKUP_DIR)')
     .option('--force', 'go ahead despite pre-flight warnings (never despite an abort)')
-    .action((options: { to?: string; dryRun?: boolean; backup?: boolean; force?: boolean }) => migrateAction(options));
+    .action((options: { to?: string; dryRun?: boolean; backup?: boolean; force?: boolean }) => actions().then((a) => a.migrateAction(options)));
 
   db.command('rollback')
     .description('revert the newest revision, or every revision after --to')
@@ -21,32 +22,32 @@ export function registerDbCommand(program: Command): void {
     .option('--dry-run', 'run the pre-flight checks and list what would be reverted; change nothing')
     .option('--backup', 'pg_dump the database before changing anything (BACKUP_DIR)')
     .option('--force', 'go ahead despite pre-flight warnings (never despite an abort)')
-    .action((options: { to?: string; dryRun?: boolean; backup?: boolean; force?: boolean }) => rollbackAction(options));
+    .action((options: { to?: string; dryRun?: boolean; backup?: boolean; force?: boolean }) => actions().then((a) => a.rollbackAction(options)));
 
   db.command('status')
     .description('applied and pending revisions, the current one, and the path to the target')
     .option('--to <revision>', `target for the path (default latest): ${REVISION_HELP}`)
     .option('--json', 'print one JSON object')
-    .action((options: { json?: boolean; to?: string }) => statusAction(options));
+    .action((options: { json?: boolean; to?: string }) => actions().then((a) => a.statusAction(options)));
 
   db.command('plan')
     .description('print the SQL that db migrate would run')
     .option('--to <revision>', `stop at this revision: ${REVISION_HELP}`)
     .option('--all', 'every revision from an empty database (no database needed)')
-    .action((options: { all?: boolean; to?: string }) => planAction(options));
+    .action((options: { all?: boolean; to?: string }) => actions().then((a) => a.planAction(options)));
 
   db.command('backup')
     .description('pg_dump the database (custom format) to a timestamped file in BACKUP_DIR; prints its path')
-    .action(() => backupAction());
+    .action(() => actions().then((a) => a.backupAction()));
 
   db.command('restore')
     .description('restore a db backup file into the database (the current one is kept under another name)')
     .argument('<file>', 'a file written by db backup')
     .option('--yes', 'confirm: the database is replaced by the backup')
-    .action((file: string, options: { yes?: boolean }) => restoreAction(file, options));
+    .action((file: string, options: { yes?: boolean }) => actions().then((a) => a.restoreAction(file, options)));
 
   db.command('verify')
     .description('check the schema and the data of the upgrade: PASS/FAIL lines, exit 1 on any FAIL')
     .option('--json', 'print one JSON object')
-    .action((options: { json?: boolean }) => verifyAction(options));
+    .action((options: { json?: boolean }) => actions().then((a) => a.verifyAction(options)));
 }

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { runDemo } from '../demo/runDemo.js';
 import { seedDemoTracks } from '../demo/seedDemo.js';
 import { childEnvironment, getConfig } from '../shared/config.js';
 import { checkConnection, createPool } from '../shared/db/pool.js';
@@ -25,6 +24,7 @@ export function registerDemoCommands(program: Command): void {
       const config = getConfig();
       const tty = process.stderr.isTTY;
       let lastLive = 0;
+      const { runDemo } = await import('../demo/runDemo.js');
       const result = await runDemo(config, {
         tracks: opts.tracks, consumers: opts.consumers, rangeSize: opts.rangeSize, databaseName: opts.database,
         namespace: `${config.TRACKTION_NAMESPACE}-demo`,

@@ -1,6 +1,4 @@
 import { Command, Option } from 'commander';
-import { runConsumer } from '../consumers/main.js';
-import { runProducer } from '../producer/main.js';
 import { getConfig } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
 import { intOption } from './options.js';
@@ -11,6 +9,8 @@ export function registerFleetCommands(program: Command): void {
     .description('Run a producer: take backfill requests (BullMQ), plan ranges into the ledger, publish them to RabbitMQ. Runs until SIGTERM/SIGINT.')
     .addHelpText('after', '\nRun one or more (a request is taken by one producer; a crashed one\'s request is re-run by another).')
     .action(async () => {
+      // Each role loads only its own modules (a consumer never loads BullMQ or TypeORM).
+      const { runProducer } = await import('../producer/main.js');
       await runProducer(getConfig(), createLogger('producer'));
     });
 
@@ -20,6 +20,7 @@ export function registerFleetCommands(program: Command): void {
     .addHelpText('after', '\nScale by running more of them: one per core on a machine, any number of machines.')
     .action(async (opts: { prefetch?: number }) => {
       const config = getConfig();
+      const { runConsumer } = await import('../consumers/main.js');
       await runConsumer(config, { prefetch: opts.prefetch ?? config.CONSUMER_PREFETCH }, createLogger('consumer'));
     });
 }

