@@ -28,5 +28,5 @@ USER node
 EXPOSE 9464 8080
 # Exec form, node itself as the entry (not npm, not a shell): SIGTERM reaches the process, which drains.
 # Compose adds `init: true` so a zombie pg_dump child is reaped; Kubernetes needs nothing more.
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "dist/src/cli/main.js"]
 CMD ["--help"]

@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
+// A small young generation: a consumer allocates in short bursts per range; 2 MB semi-spaces keep its peak
+// RSS near 130 MB instead of ~165 MB, with no measured loss of speed (npm run bench). Set at start-up: V8
+// ignores the flag at run time. The Dockerfile and the demo pass it the same way.
 import { CommanderError } from 'commander';
 import { getConfig } from '../shared/config.js';
 import { exitCodeFor, reportError } from './errorExit.js';

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { childEnvironment } from '../shared/config.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+/** The same V8 setting the CLI's shebang gives (see src/cli/main.ts): a small young generation. */
+export const FLEET_NODE_FLAGS = ['--max-semi-space-size=2'];
 
 /** The producer and consumers the demo runs as child processes of its own. */
 export class FleetProcesses {
@@ -11,7 +13,7 @@ export class FleetProcesses {
   constructor(private readonly env: Record<string, string>) {}
 
   start(name: string, args: string[]): void {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [...FLEET_NODE_FLAGS, CLI, ...args], {
       env: childEnvironment(this.env),
       stdio: ['ignore', 'ignore', 'inherit'],
     });

@@ -222,7 +222,7 @@ describe('deployment files', () => {
     it('builds one image with a small runtime stage, run as a non-root user with node as the entry', () => {
       expect(dockerfile.match(/^FROM /gm)?.length, 'a build stage and a runtime stage').to.equal(2);
       expect(runtime).to.match(/^USER node$/m);
-      expect(runtime).to.match(/^ENTRYPOINT \["node", "dist\/src\/cli\/main\.js"\]$/m);
+      expect(runtime).to.match(/^ENTRYPOINT \["node", "--max-semi-space-size=2", "dist\/src\/cli\/main\.js"\]$/m);
       expect(dockerfile).not.to.match(/npm (run )?start/);
       expect(runtime, 'no compiler or tests in the runtime stage').not.to.match(/COPY (src|test|tsconfig)/);
       expect(runtime).to.match(/^EXPOSE 9464 8080$/m);
