@@ -102,9 +102,12 @@ export class RangeConsumer {
       .finally(() => {
         this.inFlight.delete(key);
         this.inFlightRanges.delete(key);
+        void this.beat();
         this.deps.metrics?.ended();
       });
     this.inFlight.set(key, work);
+    // Heartbeats also go out when the ranges in hand change: `resume-lost` and `status` count them.
+    void this.beat();
   }
 
   private async handle(delivery: Delivery): Promise<void> {

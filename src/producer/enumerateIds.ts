@@ -1,9 +1,6 @@
 import type pg from 'pg';
 import type { IdBucket } from './planRanges.js';
 
-/** Buckets per keyset chunk: one query covers this many ranges, so memory stays bounded whatever the table size. */
-const BUCKETS_PER_CHUNK = 200;
-
 /**
  * Walk `tracks` ids with a keyset scan (never OFFSET: its cost grows with the offset) and cut them into
  * buckets of `rangeSize` rows with legacy data. Ids have gaps, so the cut is by row count, not by id
@@ -17,17 +14,8 @@ const CHUNK_SQL = `
                    ORDER BY id LIMIT $3) AS chunk) AS numbered
    GROUP BY bucket ORDER BY bucket`;
 
-export async function* enumerateBuckets(
-  db: pg.Pool, afterId: number, maxId: number, rangeSize: number,
-): AsyncGenerator<IdBucket[]> {
-  const chunkRows = rangeSize * BUCKETS_PER_CHUNK;
-  let cursor = afterId;
-  for (;;) {
-    const { rows } = await db.query<IdBucket>(CHUNK_SQL, [cursor, maxId, chunkRows, rangeSize]);
-    if (rows.length === 0) return;
-    yield rows;
-    const total = rows.reduce((sum, b) => sum + b.rows, 0);
-    if (total < chunkRows) return;
-    cursor = (rows[rows.length - 1] as IdBucket).lastId;
-  }
+/** The next chunk of buckets after `afterId`: at most `buckets` of them, each of `rangeSize` rows (the last may be short). */
+export async function fetchBuckets(db: pg.Pool, afterId: number, maxId: number, rangeSize: number, buckets: number): Promise<IdBucket[]> {
+  const { rows } = await db.query<IdBucket>(CHUNK_SQL, [afterId, maxId, rangeSize * buckets, rangeSize]);
+  return rows;
 }

@@ -28,7 +28,8 @@ export class FleetKeeper {
 
   async recoverRequests(): Promise<void> {
     const { rows } = await this.deps.pool.query<{ id: number }>(
-      `SELECT id::float8 AS id FROM backfill_jobs WHERE state IN ('queued', 'enumerating') ORDER BY id`);
+      `SELECT id::float8 AS id FROM backfill_jobs
+        WHERE state IN ('queued', 'enumerating') OR (state IN ('running', 'paused') AND NOT enumeration_complete) ORDER BY id`);
     for (const { id } of rows) await this.deps.readdRequest(id);
   }
 

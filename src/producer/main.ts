@@ -49,8 +49,13 @@ export async function runProducer(config: Config, logger: Logger): Promise<void>
 
     const worker = new Worker<BackfillRequest>(names.requestQueue, async (job) => {
       logger.info({ jobId: job.data.jobId, request: job.id }, 'taking backfill request');
-      await runBackfillRequest({ db: pool, publisher, logger, onProgress: (n) => job.updateProgress({ rangesPlanned: n }) }, job.data.jobId);
-    }, { connection: bullRedis, prefix: names.bullPrefix, concurrency: 1, lockDuration: 30_000 });
+      await runBackfillRequest({
+        db: pool, publisher, logger, onProgress: (n) => job.updateProgress({ rangesPlanned: n }),
+        sizing: { targetMs: config.BACKFILL_TARGET_RANGE_MS, min: config.BACKFILL_MIN_RANGE_SIZE, max: config.BACKFILL_MAX_RANGE_SIZE },
+        planningWindow: config.BACKFILL_PLANNING_WINDOW,
+      }, job.data.jobId);
+      // Planning is paced by the consumers, so a request lasts as long as its job: take several at once.
+    }, { connection: bullRedis, prefix: names.bullPrefix, concurrency: 4, lockDuration: 30_000 });
     worker.on('error', (err) => logger.error({ err }, 'request worker error'));
     worker.on('failed', (job, err) => {
       const final = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);

@@ -2,7 +2,8 @@ import type pg from 'pg';
 import type { Logger } from '../shared/logger.js';
 import { finishJobIfDone, getJob, markEnumerated, transitionJob, FINAL_JOB_STATES } from '../shared/ledger/jobs.js';
 import { insertRanges, lastPlannedRange, rangesInStates } from '../shared/ledger/ranges.js';
-import { enumerateBuckets } from './enumerateIds.js';
+import { fetchBuckets } from './enumerateIds.js';
+import { adaptRangeSize, type RangeSizeBounds } from './adaptRangeSize.js';
 import { planRanges } from './planRanges.js';
 import type { RangePublisher } from './rangePublisher.js';
 
@@ -11,6 +12,11 @@ export interface RequestDeps {
   publisher: RangePublisher;
   logger: Logger;
   onProgress?: (rangesPlanned: number) => Promise<void> | void;
+  /** Called while planning waits for the consumers (the BullMQ worker keeps its lock meanwhile). */
+  onWait?: () => Promise<void> | void;
+  sizing: RangeSizeBounds;
+  /** Open ranges (planned, not done) planning stays ahead of the consumers. */
+  planningWindow: number;
 }
 
 const REPUBLISH_PAGE = 500;
@@ -55,7 +61,14 @@ async function publishUnpublished(deps: RequestDeps, jobId: number): Promise<num
   }
 }
 
-/** Continue the keyset walk after the last planned range; returns the total number of ranges of the job. */
+/** Ranges planned per keyset query; also how often the range size is re-decided. */
+const BUCKETS_PER_CHUNK = 50;
+
+/**
+ * Continue the keyset walk after the last planned range; returns the total number of ranges of the job.
+ * Planning is paced: it stays at most `planningWindow` open ranges ahead of the consumers, and between
+ * chunks the range size is adapted toward the target range duration from the latest ranges' durations.
+ */
 async function planAndPublish(deps: RequestDeps, jobId: number): Promise<number> {
   const job = await getJob(deps.db, jobId);
   if (!job || job.minId === null || job.maxId === null) return 0;
@@ -63,17 +76,47 @@ async function planAndPublish(deps: RequestDeps, jobId: number): Promise<number>
   let cursor = last
     ? { nextStartId: last.endId + 1, nextRangeId: last.rangeId + 1 }
     : { nextStartId: job.minId, nextRangeId: 1 };
-  for await (const buckets of enumerateBuckets(deps.db, cursor.nextStartId - 1, job.maxId, job.rangeSize)) {
-    const current = await getJob(deps.db, jobId);
-    if (current && (current.state === 'cancelling' || current.state === 'cancelled')) {
-      deps.logger.info({ jobId }, 'job cancelled during enumeration: no more ranges are planned');
-      return cursor.nextRangeId - 1;
-    }
+  let rangeSize = job.rangeSize;
+  // A size asked for explicitly on enqueue stays reachable even outside the configured bounds.
+  const bounds = { ...deps.sizing, min: Math.min(deps.sizing.min, job.rangeSize), max: Math.max(deps.sizing.max, job.rangeSize) };
+  for (;;) {
+    const buckets = await fetchBuckets(deps.db, cursor.nextStartId - 1, job.maxId, rangeSize, BUCKETS_PER_CHUNK);
+    if (buckets.length === 0) break;
     const plan = planRanges(buckets, cursor);
     await insertRanges(deps.db, jobId, plan.ranges);
     await deps.publisher.publish(jobId, plan.ranges);
     cursor = plan.cursor;
     await deps.onProgress?.(cursor.nextRangeId - 1);
+    // Consumers can start as soon as the first ranges are out; the job is running while planning goes on.
+    await transitionJob(deps.db, jobId, ['enumerating'], 'running', 'fleet', 'first ranges published');
+    if (buckets.reduce((n, b) => n + b.rows, 0) < rangeSize * BUCKETS_PER_CHUNK) break;
+    if (!(await waitForWindow(deps, jobId))) return cursor.nextRangeId - 1;
+    const next = adaptRangeSize(rangeSize, await recentDurations(deps.db, jobId), bounds);
+    if (next !== rangeSize) deps.logger.info({ jobId, from: rangeSize, to: next, targetMs: deps.sizing.targetMs }, 'range size adapted');
+    rangeSize = next;
   }
   return cursor.nextRangeId - 1;
+}
+
+/** Wait while the job has more open ranges than the planning window; false when it was cancelled meanwhile. */
+async function waitForWindow(deps: RequestDeps, jobId: number): Promise<boolean> {
+  for (;;) {
+    const current = await getJob(deps.db, jobId);
+    if (!current || current.state === 'cancelling' || current.state === 'cancelled') {
+      deps.logger.info({ jobId }, 'job cancelled during enumeration: no more ranges are planned');
+      return false;
+    }
+    const { rows } = await deps.db.query<{ open: number }>(
+      `SELECT count(*)::int AS open FROM backfill_ranges WHERE job_id = $1 AND state IN ('pending', 'published')`, [jobId]);
+    if ((rows[0]?.open ?? 0) <= deps.planningWindow) return true;
+    await deps.onWait?.();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+async function recentDurations(db: pg.Pool, jobId: number): Promise<number[]> {
+  const { rows } = await db.query<{ ms: number }>(
+    `SELECT duration_ms::float8 AS ms FROM backfill_ranges
+      WHERE job_id = $1 AND state = 'done' AND duration_ms IS NOT NULL ORDER BY finished_at DESC LIMIT 10`, [jobId]);
+  return rows.map((r) => r.ms);
 }

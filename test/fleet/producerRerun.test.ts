@@ -37,7 +37,8 @@ describe('producer: rerun of a request after a crash', function () {
   }
 
   it('plans the same ranges as an uninterrupted run and publishes only the unpublished ones', async () => {
-    const deps = { db: fleet.pool, publisher: new RangePublisher(channel, fleet.pool, fleet.names), logger: createLogger('test') };
+    const deps = { db: fleet.pool, publisher: new RangePublisher(channel, fleet.pool, fleet.names), logger: createLogger('test'),
+      sizing: { targetMs: 2000, min: 100, max: 10_000 }, planningWindow: 100 };
     // The reference: an uninterrupted run of the same request on a second job.
     const reference = await createJob(fleet.pool, { analysisVersion: '2024.1', rangeSize: 500, requestedBy: 'test' });
     await runBackfillRequest(deps, reference.id);

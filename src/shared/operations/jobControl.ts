@@ -58,7 +58,8 @@ export function pauseJob(deps: ControlDeps, jobId: number, actor: string, reason
 
 /** Back to work. A job paused before its enumeration finished goes back to `enumerating` via the producer. */
 export function resumeJob(deps: ControlDeps, jobId: number, actor: string, reason: string | null = null): Promise<ControlResult> {
-  return move(deps, jobId, ['paused'], (job) => (job.enumerationComplete ? 'running' : 'enumerating'), actor, reason);
+  // Running even while ranges are still being planned: planning goes on beside the consumers.
+  return move(deps, jobId, ['paused'], 'running', actor, reason);
 }
 
 /**

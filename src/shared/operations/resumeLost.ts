@@ -32,7 +32,8 @@ const PAGE = 500;
 /**
  * After RabbitMQ lost messages (restarted without them, queue purged) or Redis lost keys: republish every
  * range the ledger says is not done, and bring the counters back to the ledger's numbers.
- * When the broker and the consumers still hold at least as many messages as there are open ranges, nothing
+ * When the broker and the consumers still hold at least as many messages as there are open ranges (give or
+ * take one per live consumer: a delivery can be in hand a moment before its heartbeat says so), nothing
  * was lost and nothing is republished — running it then changes nothing. A republished range that was not
  * lost after all is a duplicate the consumers' ledger check makes harmless.
  */
@@ -40,7 +41,9 @@ export async function resumeLost(deps: ResumeLostDeps, jobId: number): Promise<R
   const open = await countOpenRanges(deps.pool, jobId);
   const held = await messagesHeld(deps);
   let republished = 0;
-  if (open > held) {
+  const liveConsumers = (await deps.coordinator.consumers(deps.heartbeatTtlSeconds)).filter((c) => c.alive).length;
+  // One message per live consumer of slack: a delivery can be in hand a moment before its heartbeat says so.
+  if (open > held + liveConsumers) {
     let after = 0;
     for (;;) {
       const page = await rangesInStates(deps.pool, jobId, ['pending', 'published'], after, PAGE);
