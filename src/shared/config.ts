@@ -55,13 +55,13 @@ const envSchema = z.object({
     .default('tracktion'),
   ANALYSIS_VERSION: z.string().min(1).max(20, 'must be 1-20 characters').default('2024.1'),
   BACKFILL_RANGE_SIZE: intIn(1, 1_000_000).default(2000),
-  // 1 measured fastest on 2 cores: more ranges in flight only make their writes compete for CPU (npm run bench).
   BACKFILL_TARGET_RANGE_MS: intIn(100, 600_000).default(2000),
   BACKFILL_MIN_RANGE_SIZE: intIn(1, 1_000_000).default(100),
   // Bigger ranges go faster but cost consumer memory (npm run bench, 1M tracks: 2,000 → ~140 MB peak RSS,
   // 3,000 → ~155 MB, 10,000 → ~195 MB). The default keeps a consumer under 150 MB; raise it where memory is cheap.
   BACKFILL_MAX_RANGE_SIZE: intIn(1, 1_000_000).default(2000),
   BACKFILL_PLANNING_WINDOW: intIn(1, 1_000_000).default(100),
+  // 1 measured fastest on 2 cores: more ranges in flight only make their writes compete for CPU (npm run bench).
   CONSUMER_PREFETCH: intIn(1, 1000).default(1),
   BACKFILL_MAX_ATTEMPTS: intIn(1, 100).default(5),
   BACKFILL_RETRY_BASE_MS: intIn(10, 3_600_000).default(1000),
