@@ -10,7 +10,7 @@ import { Closer } from '../shared/lifecycle.js';
 import { fleetNames } from '../shared/names.js';
 import { connectRedis } from '../shared/redis.js';
 import { dropBenchDatabase, recreateBenchDatabase } from './benchDatabase.js';
-import { deleteNamespace } from './namespace.js';
+import { deleteNamespace } from '../shared/namespaceCleanup.js';
 import { parseBenchOptions, type BenchOptions } from './options.js';
 import { formatReport, writeJsonReport, type BenchReport } from './report.js';
 import { runBench } from './runBench.js';

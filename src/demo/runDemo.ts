@@ -4,13 +4,12 @@ import { checkConnection, createPool, urlForDatabase } from '../shared/db/pool.j
 import { errorSummary } from '../shared/ledger/errors.js';
 import { createJob, getJob, FINAL_JOB_STATES } from '../shared/ledger/jobs.js';
 import { connectRedis } from '../shared/redis.js';
-import { connectAmqp } from '../shared/amqp/connect.js';
-import { deleteTopology } from '../shared/amqp/topology.js';
 import { Coordinator } from '../shared/coordinator/coordinator.js';
 import { fleetNames } from '../shared/names.js';
 import { addRequest, openRequestQueue } from '../producer/requestQueue.js';
 import { collectJobStatus, type JobStatus } from '../shared/status/jobStatus.js';
 import { Closer } from '../shared/lifecycle.js';
+import { deleteNamespace } from '../shared/namespaceCleanup.js';
 import { FleetProcesses } from './fleetProcesses.js';
 import { seedDemoTracks } from './seedDemo.js';
 
@@ -57,7 +56,8 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
 
     const redis = await connectRedis(config.REDIS_URL, { connectionName: 'tracktion-demo', persistent: false });
     closer.add('redis', () => redis.quit());
-    await clearNamespace(config, redis, names, options.namespace);
+    // Queues and keys of an earlier demo run would mix into this one.
+    await deleteNamespace(config, redis, names, options.namespace);
 
     fleet.start('producer', ['producer']);
     for (let i = 1; i <= options.consumers; i++) fleet.start(`consumer-${i}`, ['consumer']);
@@ -116,26 +116,6 @@ async function resetDemoDatabase(adminSource: string, databaseUrl: string, optio
   await ensureDatabaseExists(databaseUrl);
   options.say(`migrating database ${options.databaseName}`);
   await migrateToLatest(databaseUrl);
-}
-
-/** Queues and keys of the demo's namespace left by an earlier run would mix into this one. */
-async function clearNamespace(config: Config, redis: import('ioredis').Redis, names: ReturnType<typeof fleetNames>, namespace: string): Promise<void> {
-  const connection = await connectAmqp(config.RABBITMQ_URL, 'tracktion-demo');
-  try {
-    const channel = await connection.createChannel();
-    await deleteTopology(channel, names, { maxAttempts: config.BACKFILL_MAX_ATTEMPTS, retryBaseMs: config.BACKFILL_RETRY_BASE_MS });
-    await channel.close();
-  } finally {
-    await connection.close();
-  }
-  for (const pattern of [`${namespace}:*`]) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  }
 }
 
 function quoteIdent(name: string): string {

@@ -3,7 +3,7 @@ import { runCli } from '../helpers/cli.js';
 import { OwnRabbit } from '../helpers/ownRabbit.js';
 import { FleetHarness } from './fleetHarness.js';
 import { expectDatabaseMatchesConversion } from './expectedState.js';
-import { rangeStates } from './faults.js';
+import { rangeStates, slowRanges } from './faults.js';
 
 /** The fleet recovers by itself from a broker that closes every connection and from a broker restart. */
 describe('backfill fleet: RabbitMQ connections closed and the broker restarted', function () {
@@ -22,9 +22,7 @@ describe('backfill fleet: RabbitMQ connections closed and the broker restarted',
 
   it('reconnects, re-declares the topology, finishes the job exactly once', async () => {
     await fleet.setUp(12_000);
-    await fleet.pool.query(`
-      CREATE FUNCTION test_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.2); RETURN NULL; END $$;
-      CREATE TRIGGER test_slow AFTER INSERT ON analysis_history FOR EACH STATEMENT EXECUTE FUNCTION test_slow();`);
+    await slowRanges(fleet.pool, 0.2);
     const producer = fleet.start(['producer']);
     const consumers = [fleet.start(['consumer']), fleet.start(['consumer'])];
     const enqueued = await runCli(['backfill', 'enqueue', '--range-size', '250', '--json'], { env: fleet.env() });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { runCli } from '../helpers/cli.js';
 import { FleetHarness } from './fleetHarness.js';
 import { expectDatabaseMatchesConversion } from './expectedState.js';
-import { rangeStates } from './faults.js';
+import { rangeStates, slowRanges } from './faults.js';
 
 /** PostgreSQL kills the fleet's connections mid-run: ranges in hand roll back and are retried; pools recover. */
 describe('backfill fleet: PostgreSQL connections terminated', function () {
@@ -13,9 +13,7 @@ describe('backfill fleet: PostgreSQL connections terminated', function () {
 
   it('keeps every process alive and ends equal to an uninterrupted run', async () => {
     await fleet.setUp(8000);
-    await fleet.pool.query(`
-      CREATE FUNCTION test_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.2); RETURN NULL; END $$;
-      CREATE TRIGGER test_slow AFTER INSERT ON analysis_history FOR EACH STATEMENT EXECUTE FUNCTION test_slow();`);
+    await slowRanges(fleet.pool, 0.2);
     const processes = [fleet.start(['producer']), fleet.start(['consumer']), fleet.start(['consumer'])];
     const enqueued = await runCli(['backfill', 'enqueue', '--range-size', '250', '--json'], { env: fleet.env() });
     const jobId = (JSON.parse(enqueued.stdout) as { jobId: number }).jobId;

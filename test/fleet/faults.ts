@@ -6,6 +6,13 @@ import type pg from 'pg';
  * Sequences count the firings because, unlike a table, they are not rolled back with the transaction.
  */
 
+/** Slow every range write down a little, so a test can act while the job runs. */
+export async function slowRanges(pool: pg.Pool, seconds: number): Promise<void> {
+  await pool.query(`
+    CREATE FUNCTION test_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(${seconds}); RETURN NULL; END $$;
+    CREATE TRIGGER test_slow AFTER INSERT ON analysis_history FOR EACH STATEMENT EXECUTE FUNCTION test_slow();`);
+}
+
 /** Sleep `seconds` in the first `times` range writes, after the history rows are written, before COMMIT. */
 export async function sleepAfterWrites(pool: pg.Pool, seconds: number, times: number): Promise<void> {
   await pool.query(`

@@ -4,14 +4,7 @@ import { runCli } from '../helpers/cli.js';
 import { TEST_RABBITMQ_URL } from '../helpers/isolation.js';
 import { FleetHarness } from './fleetHarness.js';
 import { expectDatabaseMatchesConversion } from './expectedState.js';
-import { rangeStates } from './faults.js';
-
-/** Slow every range a little so a test can act while the job runs. */
-async function slowRanges(fleet: FleetHarness, seconds: number): Promise<void> {
-  await fleet.pool.query(`
-    CREATE FUNCTION test_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(${seconds}); RETURN NULL; END $$;
-    CREATE TRIGGER test_slow AFTER INSERT ON analysis_history FOR EACH STATEMENT EXECUTE FUNCTION test_slow();`);
-}
+import { rangeStates, slowRanges } from './faults.js';
 
 async function enqueue(fleet: FleetHarness, args: string[] = []): Promise<number> {
   const enqueued = await runCli(['backfill', 'enqueue', '--range-size', '250', '--json', ...args], { env: fleet.env() });
@@ -34,7 +27,7 @@ describe('operating a running backfill', function () {
 
     it('processes nothing while paused, then finishes with the same result as an uninterrupted run', async () => {
       await fleet.setUp(10_000);
-      await slowRanges(fleet, 0.3);
+      await slowRanges(fleet.pool, 0.3);
       fleet.start(['producer']);
       fleet.start(['consumer', '--prefetch', '2']);
       fleet.start(['consumer', '--prefetch', '2']);
@@ -65,7 +58,7 @@ describe('operating a running backfill', function () {
 
     it('starts nothing after, keeps what finished, and ends cancelled', async () => {
       await fleet.setUp(10_000);
-      await slowRanges(fleet, 0.3);
+      await slowRanges(fleet.pool, 0.3);
       fleet.start(['producer']);
       fleet.start(['consumer', '--prefetch', '1']);
       const jobId = await enqueue(fleet);
@@ -114,7 +107,7 @@ describe('operating a running backfill', function () {
 
     it('changes nothing when nothing was lost, and completes the job after the queue is purged', async () => {
       await fleet.setUp(5000);
-      await slowRanges(fleet, 0.3);
+      await slowRanges(fleet.pool, 0.3);
       fleet.start(['producer']);
       fleet.start(['consumer', '--prefetch', '1']);
       const jobId = await enqueue(fleet);
@@ -180,7 +173,7 @@ describe('operating a running backfill', function () {
 
     it('lowers the rate while a session holds locks on tracks and raises it again after', async () => {
       await fleet.setUp(20_000);
-      await slowRanges(fleet, 0.05);
+      await slowRanges(fleet.pool, 0.05);
       fleet.start(['producer']);
       fleet.start(['consumer', '--prefetch', '1']);
       const jobId = await enqueue(fleet, ['--range-size', '100']);

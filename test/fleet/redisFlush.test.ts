@@ -4,7 +4,7 @@ import { runCli } from '../helpers/cli.js';
 import { OwnRedis } from '../helpers/ownRedis.js';
 import { FleetHarness } from './fleetHarness.js';
 import { expectDatabaseMatchesConversion } from './expectedState.js';
-import { rangeStates } from './faults.js';
+import { rangeStates, slowRanges } from './faults.js';
 
 describe('backfill fleet: Redis flushed mid-run', function () {
   this.timeout(180_000);
@@ -23,9 +23,7 @@ describe('backfill fleet: Redis flushed mid-run', function () {
   it('data writes go on and the counters come back equal to the ledger', async () => {
     await fleet.setUp(8000);
     // Slow every range down a little so the flush lands mid-run.
-    await fleet.pool.query(`
-      CREATE FUNCTION test_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NULL; END $$;
-      CREATE TRIGGER test_slow AFTER INSERT ON analysis_history FOR EACH STATEMENT EXECUTE FUNCTION test_slow();`);
+    await slowRanges(fleet.pool, 0.3);
     fleet.start(['producer']);
     fleet.start(['consumer', '--prefetch', '1']);
     const enqueued = await runCli(['backfill', 'enqueue', '--range-size', '500', '--json'], { env: fleet.env() });

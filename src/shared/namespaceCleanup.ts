@@ -1,16 +1,16 @@
 import type { Redis } from 'ioredis';
-import { connectAmqp } from '../shared/amqp/connect.js';
-import { deleteTopology } from '../shared/amqp/topology.js';
-import type { Config } from '../shared/config.js';
-import type { FleetNames } from '../shared/names.js';
+import { connectAmqp } from './amqp/connect.js';
+import { deleteTopology } from './amqp/topology.js';
+import type { Config } from './config.js';
+import type { FleetNames } from './names.js';
 
 /**
- * Remove what the bench's fleet left on the shared RabbitMQ and Redis: the queues and exchanges of its
- * own namespace and the Redis keys under `<namespace>:` (BullMQ's and the coordinator's). The namespace
- * is unique per run (`bench-<epoch ms>`), so nothing of anyone else's can match.
+ * Remove what a fleet left on RabbitMQ and Redis: the queues and exchanges of its namespace and the Redis
+ * keys under `<namespace>:` (BullMQ's and the coordinator's). Used by the demo (before a run, so an earlier
+ * run's leftovers cannot mix in) and the bench (after one). Only ever pass a namespace that is the caller's own.
  */
 export async function deleteNamespace(config: Config, redis: Redis, names: FleetNames, namespace: string): Promise<void> {
-  const connection = await connectAmqp(config.RABBITMQ_URL, 'tracktion-bench cleanup');
+  const connection = await connectAmqp(config.RABBITMQ_URL, 'tracktion-migrate cleanup');
   try {
     const channel = await connection.createChannel();
     await deleteTopology(channel, names, { maxAttempts: config.BACKFILL_MAX_ATTEMPTS, retryBaseMs: config.BACKFILL_RETRY_BASE_MS });
