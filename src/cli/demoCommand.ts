@@ -51,7 +51,7 @@ export function registerDemoCommands(program: Command): void {
         printLine('');
       }
       const verify = spawnSync(process.execPath, [CLI, 'db', 'verify', ...(opts.json ? ['--json'] : [])], {
-        env: childEnvironment({ DATABASE_URL: result.databaseUrl, TRACKTION_ENV_FILE: '' }), stdio: ['ignore', 'inherit', 'inherit'],
+        env: childEnvironment({ DATABASE_URL: result.databaseUrl, TRACKTION_ENV_FILE: '', LOG_LEVEL: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL }), stdio: ['ignore', 'inherit', 'inherit'],
       });
       const ok = s.state === 'completed' && verify.status === 0;
       process.exitCode = ok ? ExitCode.ok : ExitCode.failure;
