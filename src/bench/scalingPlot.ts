@@ -17,7 +17,7 @@ export function scalingSvg(reports: Report[]): string {
       reference: r.methods.find((m) => m.key === 'in-database-2')?.tracksPerSecond ?? 0,
     }))
     .sort((a, b) => a.consumers - b.consumers);
-  const width = 560, height = 320, left = 70, bottom = 40, top = 30, right = 20;
+  const width = 720, height = 320, left = 70, bottom = 40, top = 30, right = 20;
   const maxY = Math.max(...points.flatMap((p) => [p.fleet, p.reference])) * 1.15;
   const slot = (width - left - right) / points.length;
   const y = (v: number) => top + (height - top - bottom) * (1 - v / maxY);
