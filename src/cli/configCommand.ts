@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { UsageError } from '../shared/errors.js';
 import { planConfigMigration } from '../upgrades/config/migrate.js';
 import { CONFIG_VERSIONS, LATEST_CONFIG_VERSION, knownConfigVersion } from '../upgrades/config/versions.js';
-import { buildReport, finishRun, formatReport } from '../upgrades/report.js';
+import { buildReport } from '../upgrades/report.js';
+import { printUpgradeRun } from './upgradeRun.js';
 import { migrateFiles } from '../upgrades/runner.js';
-import { printJson, printLine, printMessage } from './output.js';
 
 /** The files `config migrate` looks at when none are named (relative to the working directory). */
 export const DEFAULT_CONFIG_FILES = [
@@ -52,13 +52,6 @@ export function registerConfigCommand(program: Command): void {
         dryRun: options.dryRun === true,
       });
       const report = buildReport('config migrate', target, options.dryRun === true, outcomes, explicit);
-      if (options.json) {
-        printJson(report);
-      } else {
-        const { lines, warnings } = formatReport(report);
-        lines.forEach((line) => printLine(line));
-        warnings.forEach((warning) => printMessage(warning));
-      }
-      finishRun(report);
+      printUpgradeRun(report, options.json);
     });
 }

@@ -4,9 +4,9 @@ import { UsageError } from '../shared/errors.js';
 import { planEnvMigration } from '../upgrades/env/migrate.js';
 import { MASTER_KEY_PLACEHOLDER } from '../upgrades/env/steps.js';
 import { ENV_VERSIONS, LATEST_ENV_VERSION, parseEnvVersion } from '../upgrades/env/versions.js';
-import { buildReport, finishRun, formatReport } from '../upgrades/report.js';
+import { buildReport } from '../upgrades/report.js';
+import { printUpgradeRun } from './upgradeRun.js';
 import { migrateFiles } from '../upgrades/runner.js';
-import { printJson, printLine, printMessage } from './output.js';
 
 /** The files `env migrate` looks at when none are named (relative to the working directory). */
 export const DEFAULT_ENV_FILES = ['.env', '.env.development', '.env.production', '.env.testing'];
@@ -56,13 +56,6 @@ export function registerEnvCommand(program: Command): void {
         { dryRun: options.dryRun === true },
       );
       const report = buildReport('env migrate', target, options.dryRun === true, outcomes, explicit);
-      if (options.json) {
-        printJson(report);
-      } else {
-        const { lines, warnings } = formatReport(report);
-        lines.forEach((line) => printLine(line));
-        warnings.forEach((warning) => printMessage(warning));
-      }
-      finishRun(report);
+      printUpgradeRun(report, options.json);
     });
 }

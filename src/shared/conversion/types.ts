@@ -54,17 +54,8 @@ export interface ConvertedRecord {
   metadata: ConversionMetadata;
 }
 
-/** The `analysis_history.results` object — exactly these eight keys. */
-export interface HistoryResults {
-  energy_level: number;
-  danceability: number;
-  valence: number;
-  acousticness: number;
-  instrumentalness: number;
-  analysis_version: string;
-  confidence_score: number;
-  metadata: ConversionMetadata;
-}
+/** The `analysis_history.results` object — exactly the eight keys of a converted record. */
+export type HistoryResults = ConvertedRecord;
 
 export interface SkippedOutcome {
   readonly outcome: 'skipped';
