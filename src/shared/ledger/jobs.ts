@@ -136,21 +136,29 @@ export async function markEnumerated(db: pg.Pool | pg.PoolClient, jobId: number,
 /**
  * Close a running job once every range is done or failed: `completed`, or `failed` when any range
  * failed. Called after each range commit; the state condition lets exactly one caller win.
+ *
+ * Called once per range, so it must not read the whole ledger each time (that is quadratic: a
+ * 100-million-track job has 50,000 ranges). `ready` asks the (job_id, state) index whether any range is
+ * still open, which stops at the first one; only a job with none left has its ranges summed.
  */
 export async function finishJobIfDone(db: pg.Pool | pg.PoolClient, jobId: number): Promise<JobState | undefined> {
   const { rows } = await db.query<{ state: JobState }>(
-    `WITH counts AS (
+    `WITH ready AS (
+       SELECT j.id FROM backfill_jobs j
+        WHERE j.id = $1 AND j.state = 'running' AND j.enumeration_complete
+          AND NOT EXISTS (SELECT 1 FROM backfill_ranges r WHERE r.job_id = $1 AND r.state IN ('pending', 'published'))),
+     counts AS (
        SELECT count(*) FILTER (WHERE state IN ('pending', 'published')) AS open,
               count(*) FILTER (WHERE state = 'failed') AS failed,
               coalesce(sum(converted), 0) AS converted, coalesce(sum(failed), 0) AS rows_failed,
               coalesce(sum(skipped), 0) AS skipped
-         FROM backfill_ranges WHERE job_id = $1),
+         FROM backfill_ranges WHERE job_id = (SELECT id FROM ready)),
      finished AS (
        UPDATE backfill_jobs j
           SET state = CASE WHEN counts.failed > 0 THEN 'failed' ELSE 'completed' END, finished_at = now(),
               tracks_converted = counts.converted, tracks_failed = counts.rows_failed, tracks_skipped = counts.skipped
-         FROM counts
-        WHERE j.id = $1 AND j.state = 'running' AND j.enumeration_complete AND counts.open = 0
+         FROM counts, ready
+        WHERE j.id = ready.id AND j.state = 'running' AND j.enumeration_complete AND counts.open = 0
         RETURNING j.id, j.state, counts.failed)
      INSERT INTO backfill_job_events (job_id, from_state, to_state, actor, reason)
      SELECT id, 'running', state, 'fleet',
