@@ -84,9 +84,10 @@ function coreMethods(ctx: BenchContext, shape: SeedShape, part: MeasuredPart): M
       return { tracks: shape.tracks, seconds: run.seconds, machineBusyPercent: run.resources.machineBusyPercent };
     },
   }, {
-    key: 'row-by-row', label: 'row-by-row (UPDATE + INSERT per track, OFFSET batches)',
+    key: 'row-by-row', label: `row-by-row (UPDATE + INSERT per track, OFFSET batches${
+      options.rowByRowSample < shape.tracks ? `, ${options.rowByRowSample} tracks spread over the table` : ''})`,
     run: async () => {
-      const run = await runRowByRow(pool, options.rowByRowSample, ctx.config.ANALYSIS_VERSION,
+      const run = await runRowByRow(pool, shape.tracks, options.rowByRowSample, ctx.config.ANALYSIS_VERSION,
         (n) => n % 10_000 === 0 && say(`row-by-row: ${n}/${options.rowByRowSample} tracks`));
       return { tracks: run.tracks, seconds: run.seconds };
     },
