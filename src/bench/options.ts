@@ -68,7 +68,7 @@ export function buildBenchProgram(now: Date): Command {
     .option('--consumers <k>', 'consumer processes of the fleet', positiveInt('--consumers', 64), BENCH_DEFAULTS.consumers)
     .option('--range-size <r>', 'range size of the fleet job', positiveInt('--range-size', 1_000_000), BENCH_DEFAULTS.rangeSize)
     .option('--prefetch <p>', 'consumer prefetch (default: CONSUMER_PREFETCH)', positiveInt('--prefetch', 1000))
-    .option('--row-by-row-sample <s>', `tracks the row-by-row method walks (default: min(tracks, ${BENCH_DEFAULTS.rowByRowSampleMax}))`,
+    .option('--row-by-row-sample <s>', `tracks the row-by-row method walks, spread over the table (default: min(tracks, ${BENCH_DEFAULTS.rowByRowSampleMax}))`,
       positiveInt('--row-by-row-sample'))
     .option('--sql-chunk-ids <c>', 'ids per statement of the in-database methods', positiveInt('--sql-chunk-ids'), BENCH_DEFAULTS.sqlChunkIds)
     .option('--repeat <r>', 'rounds of every method; the median of each is reported', positiveInt('--repeat', 20), 1)

@@ -45,7 +45,7 @@ export interface RowByRowRun {
 export function sampledBatchOffsets(tracks: number, sample: number, batch = ROW_BY_ROW_BATCH): number[] {
   const all = Math.ceil(tracks / batch);
   const taken = Math.min(all, Math.max(1, Math.ceil(sample / batch)));
-  if (taken === 1) return all === 0 ? [] : [0];
+  if (taken === 1) return [0];
   const offsets: number[] = [];
   for (let j = 0; j < taken; j++) offsets.push(Math.round((j * (all - 1)) / (taken - 1)) * batch);
   return offsets;

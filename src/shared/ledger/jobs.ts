@@ -139,7 +139,9 @@ export async function markEnumerated(db: pg.Pool | pg.PoolClient, jobId: number,
  *
  * Called once per range, so it must not read the whole ledger each time (that is quadratic: a
  * 100-million-track job has 50,000 ranges). `ready` asks the (job_id, state) index whether any range is
- * still open, which stops at the first one; only a job with none left has its ranges summed.
+ * still open, which stops at the first one; only a job with none left has its ranges summed. The UPDATE
+ * repeats the job's state conditions because it re-reads the row under its lock: of callers racing on the
+ * last ranges, one closes the job and the others find it no longer running.
  */
 export async function finishJobIfDone(db: pg.Pool | pg.PoolClient, jobId: number): Promise<JobState | undefined> {
   const { rows } = await db.query<{ state: JobState }>(
@@ -148,8 +150,7 @@ export async function finishJobIfDone(db: pg.Pool | pg.PoolClient, jobId: number
         WHERE j.id = $1 AND j.state = 'running' AND j.enumeration_complete
           AND NOT EXISTS (SELECT 1 FROM backfill_ranges r WHERE r.job_id = $1 AND r.state IN ('pending', 'published'))),
      counts AS (
-       SELECT count(*) FILTER (WHERE state IN ('pending', 'published')) AS open,
-              count(*) FILTER (WHERE state = 'failed') AS failed,
+       SELECT count(*) FILTER (WHERE state = 'failed') AS failed,
               coalesce(sum(converted), 0) AS converted, coalesce(sum(failed), 0) AS rows_failed,
               coalesce(sum(skipped), 0) AS skipped
          FROM backfill_ranges WHERE job_id = (SELECT id FROM ready)),
@@ -158,7 +159,7 @@ export async function finishJobIfDone(db: pg.Pool | pg.PoolClient, jobId: number
           SET state = CASE WHEN counts.failed > 0 THEN 'failed' ELSE 'completed' END, finished_at = now(),
               tracks_converted = counts.converted, tracks_failed = counts.rows_failed, tracks_skipped = counts.skipped
          FROM counts, ready
-        WHERE j.id = ready.id AND j.state = 'running' AND j.enumeration_complete AND counts.open = 0
+        WHERE j.id = ready.id AND j.state = 'running' AND j.enumeration_complete
         RETURNING j.id, j.state, counts.failed)
      INSERT INTO backfill_job_events (job_id, from_state, to_state, actor, reason)
      SELECT id, 'running', state, 'fleet',
