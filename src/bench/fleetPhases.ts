@@ -2,8 +2,9 @@ import { createServer } from 'node:net';
 
 /**
  * The fleet's own phase metrics, scraped from each consumer's /metrics (prom-client, METRICS_PORT) once
- * the job is done: where the consumers' range time went — read, convert, write, commit — and the rest of
- * a range (pool checkout, BEGIN, ledger lock, mark done: the range duration minus the four phases).
+ * the job is done: where the consumers' range time went — read, convert, write, commit, ack — and the rest
+ * of a range (pool checkout, BEGIN, ledger lock, mark done: the range duration minus the five phases), and
+ * the report after the ack (Redis counters, the job's finish check), which overlaps the next range.
  * Figures are sums over all consumers and all ranges, in seconds.
  */
 export interface FleetPhases {
@@ -11,7 +12,10 @@ export interface FleetPhases {
   convert: number;
   write: number;
   commit: number;
-  /** backfill_range_duration_seconds minus the four phases. */
+  ack: number;
+  /** After the ack, outside the range's duration. */
+  report: number;
+  /** backfill_range_duration_seconds minus the five phases within it. */
   otherInRange: number;
   /** backfill_range_duration_seconds: processRange start to ack, summed. */
   ranges: number;
@@ -40,19 +44,19 @@ export async function freePorts(count: number): Promise<number[]> {
 }
 
 export async function scrapePhases(ports: number[]): Promise<FleetPhases> {
-  const total: FleetPhases = { read: 0, convert: 0, write: 0, commit: 0, otherInRange: 0, ranges: 0, rangeCount: 0, gc: 0, scraped: 0 };
+  const total: FleetPhases = { read: 0, convert: 0, write: 0, commit: 0, ack: 0, report: 0, otherInRange: 0, ranges: 0, rangeCount: 0, gc: 0, scraped: 0 };
   for (const port of ports) {
     const text = await fetchMetrics(port);
     if (text === undefined) continue;
     total.scraped++;
-    for (const phase of ['read', 'convert', 'write', 'commit'] as const) {
+    for (const phase of ['read', 'convert', 'write', 'commit', 'ack', 'report'] as const) {
       total[phase] += sumOf(text, 'backfill_range_phase_seconds_sum', `phase="${phase}"`);
     }
     total.rangeCount += sumOf(text, 'backfill_range_phase_seconds_count', 'phase="read"');
     total.ranges += sumOf(text, 'backfill_range_duration_seconds_sum');
     total.gc += sumOf(text, 'nodejs_gc_duration_seconds_sum');
   }
-  total.otherInRange = total.ranges - total.read - total.convert - total.write - total.commit;
+  total.otherInRange = total.ranges - total.read - total.convert - total.write - total.commit - total.ack;
   for (const key of Object.keys(total) as (keyof FleetPhases)[]) total[key] = Math.round(total[key] * 100) / 100;
   return total;
 }

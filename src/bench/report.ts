@@ -142,8 +142,9 @@ function phaseLine(p: FleetPhases): string {
   if (p.scraped === 0 || p.ranges <= 0) return '  phases: no consumer /metrics answered';
   const share = (s: number) => `${s.toFixed(1)} s (${Math.round((s / p.ranges) * 100)} %)`;
   return `  phases (consumers' /metrics, ${p.rangeCount} ranges, ${p.ranges} s in ranges): read ${share(p.read)}, ` +
-    `convert ${share(p.convert)}, write ${share(p.write)}, commit ${share(p.commit)}, ` +
-    `other (checkout, BEGIN, ledger lock, mark done) ${share(p.otherInRange)}; GC ${p.gc} s`;
+    `convert ${share(p.convert)}, write ${share(p.write)}, commit ${share(p.commit)}, ack ${share(p.ack)}, ` +
+    `other (checkout, BEGIN, ledger lock, mark done) ${share(p.otherInRange)}; ` +
+    `after the ack, beside the next range: report (Redis, finish check) ${p.report.toFixed(1)} s; GC ${p.gc} s`;
 }
 
 /** One row per process name: the highest peak RSS over the rounds, and CPU seconds of each round. */

@@ -145,9 +145,14 @@ export class RangeConsumer {
         continue;
       }
       if (outcome.kind === 'job-stopped') this.deps.logger.info({ jobId: message.jobId, rangeId: message.rangeId, state: outcome.jobState }, 'dropping a range of a stopped job');
+      const acking = performance.now();
       delivery.ack();
-      this.deps.metrics?.handled(message.jobId, outcome, (performance.now() - started) / 1000);
+      const acked = performance.now();
+      // Phases are timed for converted ranges only, like read … commit, so every phase counts the same ranges.
+      if (outcome.kind === 'done') this.deps.metrics?.phase('ack', acked - acking);
+      this.deps.metrics?.handled(message.jobId, outcome, (acked - started) / 1000);
       await this.report(message, outcome);
+      if (outcome.kind === 'done') this.deps.metrics?.phase('report', performance.now() - acked);
       return;
     }
   }

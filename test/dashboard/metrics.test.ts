@@ -47,9 +47,12 @@ describe('fleet metrics, health and the dashboard API (real processes and servic
     expect(sumOf(after, 'backfill_ranges_total', { job_id, outcome: 'done' })).to.equal(ledger.ranges);
     expect(sumOf(after, 'backfill_range_duration_seconds_count', { job_id })).to.equal(ledger.ranges);
     expect(sumOf(after, 'backfill_range_duration_seconds_bucket', { job_id, le: '+Inf' })).to.equal(ledger.ranges);
-    for (const phase of ['read', 'convert', 'write', 'commit']) {
+    for (const phase of ['read', 'convert', 'write', 'commit', 'ack']) {
       expect(sumOf(after, 'backfill_range_phase_seconds_count', { phase }), phase).to.equal(ledger.ranges);
     }
+    // The report follows the ack (the job can be completed a moment before the last report is timed).
+    await eventually(async () => sumOf(await scrape(consumerUrl), 'backfill_range_phase_seconds_count', { phase: 'report' }) === ledger.ranges || undefined,
+      'every range to have its report timed', 10_000);
     expect(sumOf(after, 'backfill_ranges_in_flight')).to.equal(0);
     expect(sumOf(after, 'process_resident_memory_bytes')).to.be.greaterThan(0);
     expect(after.some((s) => 'range_id' in s.labels)).to.equal(false);

@@ -1,7 +1,11 @@
 import type { ConsumerMetrics } from './registry.js';
 
-/** The phases of one range that are timed (the lock wait is not: it is the duplicate-delivery case). */
-export type RangePhase = 'read' | 'convert' | 'write' | 'commit';
+/**
+ * The phases of one range that are timed (the lock wait is not: it is the duplicate-delivery case).
+ * `ack` is the RabbitMQ ack after the commit; `report` comes after the ack (Redis counters and the job's
+ * finish check), outside the range's duration: with the message acked, the next range already runs beside it.
+ */
+export type RangePhase = 'read' | 'convert' | 'write' | 'commit' | 'ack' | 'report';
 
 /** What a consumer tells its metrics, one call per event. Every method is cheap and never throws. */
 export interface RangeObserver {

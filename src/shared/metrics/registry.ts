@@ -17,7 +17,7 @@ export type Role = 'consumer' | 'producer' | 'dashboard';
 
 /** Ranges are sized to take seconds; the top buckets reach past RANGE_STATEMENT_TIMEOUT_MS's default (60 s). */
 export const RANGE_SECONDS_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60, 120, 300];
-/** One phase of a range (read, convert, write, commit) is a fraction of it. */
+/** One phase of a range (read, convert, write, commit, ack; report after it) is a fraction of it. */
 export const PHASE_SECONDS_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** A registry with the default process metrics (CPU, memory, event loop lag, GC) and the build info. */
@@ -54,7 +54,7 @@ export class ConsumerMetrics {
     this.deadLettered = new Counter({ name: 'backfill_dead_lettered_messages_total', registers, labelNames: ['reason'],
       help: 'Messages this consumer parked in the dead-letter queue, by reason: malformed, rejected, attempts_exhausted.' });
     this.phase = new Histogram({ name: 'backfill_range_phase_seconds', registers, labelNames: ['phase'],
-      buckets: PHASE_SECONDS_BUCKETS, help: 'Time spent in one phase of a range: read, convert, write, commit.' });
+      buckets: PHASE_SECONDS_BUCKETS, help: 'Time spent in one phase of a range: read, convert, write, commit, ack, and report (after the ack).' });
   }
 }
 
