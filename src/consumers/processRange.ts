@@ -4,7 +4,7 @@ import { PermanentError } from '../shared/errors.js';
 import { createdByOfJob } from '../shared/names.js';
 import type { RangeMessage } from '../shared/rangeMessage.js';
 import type { RangePhase } from '../shared/metrics/rangeObserver.js';
-import { writeConverted, writeRowErrors, type ConvertedRow, type RowError } from './rangeWriter.js';
+import { hasAnalysisValues, writeConverted, writeRowErrors, type ConvertedRow, type RowError } from './rangeWriter.js';
 
 /** What became of one range message. */
 export type RangeOutcome =
@@ -45,11 +45,13 @@ const LOCK_RANGE_SQL = `
 /**
  * A blob above the size limit is not read at all: PostgreSQL measures it (octet_length reads the stored size,
  * it does not detoast) and sends NULL instead, so a 50 MB blob never reaches the consumer's memory.
+ * `had_values` tells the write whether the track's current values need a snapshot for rollback.
  */
 const READ_ROWS_SQL = `
-  SELECT id, CASE WHEN octet_length(analysis_data) > $3 THEN NULL ELSE analysis_data END AS analysis_data,
-         CASE WHEN octet_length(analysis_data) > $3 THEN octet_length(analysis_data) END AS oversized_bytes
-    FROM tracks WHERE id BETWEEN $1 AND $2 ORDER BY id`;
+  SELECT t.id, CASE WHEN octet_length(t.analysis_data) > $3 THEN NULL ELSE t.analysis_data END AS analysis_data,
+         CASE WHEN octet_length(t.analysis_data) > $3 THEN octet_length(t.analysis_data) END AS oversized_bytes,
+         ${hasAnalysisValues('t')} AS had_values
+    FROM tracks t WHERE t.id BETWEEN $1 AND $2 ORDER BY t.id`;
 
 /**
  * A range run again by `retry-failed --rows` keeps the tracks it converted before: they now come back as
@@ -127,7 +129,7 @@ async function convertAndWrite(
   client: pg.PoolClient, message: RangeMessage, ledger: LedgerRange, options: ProcessOptions,
 ): Promise<RangeOutcome> {
   const started = performance.now();
-  const { rows } = await client.query<{ id: number; analysis_data: string | null; oversized_bytes: number | null }>(
+  const { rows } = await client.query<{ id: number; analysis_data: string | null; oversized_bytes: number | null; had_values: boolean }>(
     READ_ROWS_SQL, [message.startId, message.endId, options.maxBlobBytes ?? 2_147_483_647]);
   const convertStarted = performance.now();
   options.onPhase?.('read', convertStarted - started);
@@ -146,7 +148,7 @@ async function convertAndWrite(
       continue;
     }
     const outcome = convert(row.analysis_data);
-    if (outcome.outcome === 'converted') converted.push({ trackId: row.id, record: outcome.record });
+    if (outcome.outcome === 'converted') converted.push({ trackId: row.id, record: outcome.record, hadValues: row.had_values });
     else if (outcome.outcome === 'error') errors.push({ trackId: row.id, code: outcome.code, key: outcome.key, message: outcome.message });
     else skipped++;
   }

@@ -1,0 +1,89 @@
+import { expect } from 'chai';
+import type pg from 'pg';
+import { writeConverted, type ConvertedRow, type HistoryContext, type RowError } from '../../src/consumers/rangeWriter.js';
+import { createLegacyConverter } from '../../src/shared/conversion/convert.js';
+import type { ConvertedRecord } from '../../src/shared/conversion/types.js';
+import { migrateToLatest } from '../../src/shared/db/migrator.js';
+import { createPool } from '../../src/shared/db/pool.js';
+import { createJob } from '../../src/shared/ledger/jobs.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
+import { silentLogger } from './catalog.js';
+
+/**
+ * The range write against a real PostgreSQL: a range read with no analysis values is written without the
+ * snapshot probe, and stays correct when a track got values from elsewhere between the read and the write.
+ */
+describe('range write: history rows, track columns and rollback snapshots', function () {
+  this.timeout(60_000);
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  let jobId: number;
+  const convert = createLegacyConverter({ analysisVersion: '2024.1', now: new Date('2026-01-01T00:00:00Z') });
+
+  before(async () => {
+    db = await createTestDatabase('tm_range_writer');
+    await migrateToLatest(db.url, silentLogger);
+    pool = createPool(db.url, { applicationName: 'range writer test', max: 2 });
+    await pool.query(`INSERT INTO tracks (id, file_path, analysis_data, created_at)
+                      SELECT g, 'f' || g, '{"energy": 0.25, "danceability": 0.5}', now() FROM generate_series(1, 6) g`);
+    jobId = (await createJob(pool, { analysisVersion: '2024.1', rangeSize: 100, requestedBy: 'test' })).id;
+  });
+  after(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+
+  function rowsFor(ids: number[], hadValues: boolean): ConvertedRow[] {
+    return ids.map((trackId) => {
+      const outcome = convert('{"energy": 0.25, "danceability": 0.5}');
+      if (outcome.outcome !== 'converted') throw new Error('the sample blob must convert');
+      return { trackId, record: outcome.record as ConvertedRecord, hadValues };
+    });
+  }
+
+  async function write(rows: ConvertedRow[]): Promise<{ written: number; errors: RowError[] }> {
+    const client = await pool.connect();
+    const errors: RowError[] = [];
+    const ctx: HistoryContext = { jobId, rangeId: 1, analysisVersion: '2024.1', createdBy: `backfill:${jobId}`, processingTimeMs: 0 };
+    try {
+      await client.query('BEGIN');
+      const written = await writeConverted(client, rows, ctx, errors);
+      await client.query('COMMIT');
+      return { written, errors };
+    } finally {
+      client.release();
+    }
+  }
+
+  const snapshots = async () => (await pool.query<{ track_id: number; previous: Record<string, unknown> }>(
+    'SELECT track_id::int, previous FROM backfill_track_snapshots WHERE job_id = $1 ORDER BY track_id', [jobId])).rows;
+
+  it('writes tracks that had no values without snapshots, once', async () => {
+    expect(await write(rowsFor([1, 2], false))).to.deep.equal({ written: 2, errors: [] });
+    const { rows } = await pool.query('SELECT id, energy_level, analysis_version FROM tracks WHERE id IN (1, 2) ORDER BY id');
+    expect(rows).to.deep.equal([{ id: 1, energy_level: 0.25, analysis_version: '2024.1' }, { id: 2, energy_level: 0.25, analysis_version: '2024.1' }]);
+    expect(await snapshots()).to.deep.equal([]);
+    expect(await write(rowsFor([1, 2], false)), 'a second write of the same range').to.deep.equal({ written: 0, errors: [] });
+  });
+
+  it('snapshots a track that got values after its range was read (read said none), and overwrites it', async () => {
+    // Another writer set values on track 4 after the range was read: the read's hadValues=false is stale.
+    await pool.query(`UPDATE tracks SET energy_level = 0.9, analysis_version = 'other' WHERE id = 4`);
+    expect(await write(rowsFor([3, 4], false))).to.deep.equal({ written: 2, errors: [] });
+    const snaps = await snapshots();
+    expect(snaps.map((s) => s.track_id)).to.deep.equal([4]);
+    expect(snaps[0]?.previous).to.include({ energy_level: 0.9, analysis_version: 'other', valence: null });
+    const { rows } = await pool.query('SELECT id, energy_level, analysis_version FROM tracks WHERE id IN (3, 4) ORDER BY id');
+    expect(rows).to.deep.equal([{ id: 3, energy_level: 0.25, analysis_version: '2024.1' }, { id: 4, energy_level: 0.25, analysis_version: '2024.1' }]);
+    const history = await pool.query('SELECT count(*)::int AS n FROM analysis_history WHERE track_id IN (3, 4)');
+    expect(history.rows[0]).to.deep.equal({ n: 2 });
+  });
+
+  it('snapshots the tracks the read saw with values', async () => {
+    await pool.query(`UPDATE tracks SET danceability = 0.1 WHERE id = 6`);
+    expect(await write(rowsFor([5, 6], true))).to.deep.equal({ written: 2, errors: [] });
+    const snaps = await snapshots();
+    expect(snaps.map((s) => s.track_id)).to.deep.equal([4, 6]);
+    expect(snaps[1]?.previous).to.include({ danceability: 0.1, energy_level: null });
+  });
+});
