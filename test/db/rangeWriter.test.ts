@@ -7,11 +7,12 @@ import { migrateToLatest } from '../../src/shared/db/migrator.js';
 import { createPool } from '../../src/shared/db/pool.js';
 import { createJob } from '../../src/shared/ledger/jobs.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
-import { silentLogger } from './catalog.js';
+import { openSession, silentLogger } from './catalog.js';
 
 /**
  * The range write against a real PostgreSQL: a range read with no analysis values is written without the
- * snapshot probe, and stays correct when a track got values from elsewhere between the read and the write.
+ * snapshot probe; either way, values another session writes while the write runs end up in the snapshot
+ * (they are what a rollback must put back), never silently overwritten.
  */
 describe('range write: history rows, track columns and rollback snapshots', function () {
   this.timeout(60_000);
@@ -25,7 +26,7 @@ describe('range write: history rows, track columns and rollback snapshots', func
     await migrateToLatest(db.url, silentLogger);
     pool = createPool(db.url, { applicationName: 'range writer test', max: 2 });
     await pool.query(`INSERT INTO tracks (id, file_path, analysis_data, created_at)
-                      SELECT g, 'f' || g, '{"energy": 0.25, "danceability": 0.5}', now() FROM generate_series(1, 6) g`);
+                      SELECT g, 'f' || g, '{"energy": 0.25, "danceability": 0.5}', now() FROM generate_series(1, 9) g`);
     jobId = (await createJob(pool, { analysisVersion: '2024.1', rangeSize: 100, requestedBy: 'test' })).id;
   });
   after(async () => {
@@ -53,6 +54,31 @@ describe('range write: history rows, track columns and rollback snapshots', func
     } finally {
       client.release();
     }
+  }
+
+  /** Another session changes a track and holds its row lock until the write waits for it, then commits. */
+  async function writeWhileAnotherSessionCommits(rows: ConvertedRow[], change: string): Promise<{ written: number; errors: RowError[] }> {
+    const other = await openSession(db.url, 'concurrent writer');
+    try {
+      await other.query('BEGIN');
+      await other.query(change);
+      const writing = write(rows);
+      await waitForALockWait();
+      await other.query('COMMIT');
+      return await writing;
+    } finally {
+      await other.end();
+    }
+  }
+
+  async function waitForALockWait(): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`, [db.name]);
+      if ((rows[0]?.n ?? 0) > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error('the write never waited for the row lock');
   }
 
   const snapshots = async () => (await pool.query<{ track_id: number; previous: Record<string, unknown> }>(
@@ -85,5 +111,26 @@ describe('range write: history rows, track columns and rollback snapshots', func
     const snaps = await snapshots();
     expect(snaps.map((s) => s.track_id)).to.deep.equal([4, 6]);
     expect(snaps[1]?.previous).to.include({ danceability: 0.1, energy_level: null });
+  });
+
+  it('a track that gets values from another session while the probe-less write waits for it: snapshotted', async () => {
+    const result = await writeWhileAnotherSessionCommits(rowsFor([7], false), `UPDATE tracks SET energy_level = 0.6 WHERE id = 7`);
+    expect(result).to.deep.equal({ written: 1, errors: [] });
+    const snap = (await snapshots()).find((s) => s.track_id === 7);
+    expect(snap?.previous).to.include({ energy_level: 0.6, danceability: null });
+    const { rows } = await pool.query('SELECT energy_level FROM tracks WHERE id = 7');
+    expect(rows).to.deep.equal([{ energy_level: 0.25 }]);
+  });
+
+  it('a track another session changes between the probe and the UPDATE: snapshotted with that change', async () => {
+    await pool.query(`UPDATE tracks SET energy_level = 0.3 WHERE id IN (8, 9)`);
+    const result = await writeWhileAnotherSessionCommits(rowsFor([8, 9], true), `UPDATE tracks SET danceability = 0.7 WHERE id = 9`);
+    expect(result).to.deep.equal({ written: 2, errors: [] });
+    const snaps = (await snapshots()).filter((s) => s.track_id >= 8);
+    expect(snaps.map((s) => s.track_id)).to.deep.equal([8, 9]);
+    expect(snaps[0]?.previous).to.include({ energy_level: 0.3, danceability: null });
+    expect(snaps[1]?.previous).to.include({ energy_level: 0.3, danceability: 0.7 });
+    const { rows } = await pool.query('SELECT id, energy_level, danceability FROM tracks WHERE id IN (8, 9) ORDER BY id');
+    expect(rows).to.deep.equal([{ id: 8, energy_level: 0.25, danceability: 0.5 }, { id: 9, energy_level: 0.25, danceability: 0.5 }]);
   });
 });
