@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { RANGE_PHASES } from '../shared/metrics/rangeObserver.js';
 
 /**
  * The fleet's own phase metrics, scraped from each consumer's /metrics (prom-client, METRICS_PORT) once
@@ -49,7 +50,7 @@ export async function scrapePhases(ports: number[]): Promise<FleetPhases> {
     const text = await fetchMetrics(port);
     if (text === undefined) continue;
     total.scraped++;
-    for (const phase of ['read', 'convert', 'write', 'commit', 'ack', 'report'] as const) {
+    for (const phase of RANGE_PHASES) {
       total[phase] += sumOf(text, 'backfill_range_phase_seconds_sum', `phase="${phase}"`);
     }
     total.rangeCount += sumOf(text, 'backfill_range_phase_seconds_count', 'phase="read"');

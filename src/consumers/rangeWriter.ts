@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { ConvertedRecord } from '../shared/conversion/types.js';
+import { SCORE_COLUMNS } from '../shared/db/schemaSpec.js';
 import { isRowDataError } from './pgErrors.js';
 
 /** A converted track ready to be written. */
@@ -16,7 +17,7 @@ export interface ConvertedRow {
  * is written without the snapshot probe.
  */
 export function hasAnalysisValues(tracksAlias: string): string {
-  const columns = ['analysis_version', 'analysis_metadata', 'energy_level', 'danceability', 'valence', 'acousticness', 'instrumentalness'];
+  const columns = [...SCORE_COLUMNS, 'analysis_version', 'analysis_metadata'];
   return `(${columns.map((column) => `${tracksAlias}.${column} IS NOT NULL`).join(' OR ')})`;
 }
 

@@ -5,7 +5,8 @@ import type { ConsumerMetrics } from './registry.js';
  * `ack` is the RabbitMQ ack after the commit; `report` comes after the ack (Redis counters and the job's
  * finish check), outside the range's duration: with the message acked, the next range already runs beside it.
  */
-export type RangePhase = 'read' | 'convert' | 'write' | 'commit' | 'ack' | 'report';
+export const RANGE_PHASES = ['read', 'convert', 'write', 'commit', 'ack', 'report'] as const;
+export type RangePhase = (typeof RANGE_PHASES)[number];
 
 /** What a consumer tells its metrics, one call per event. Every method is cheap and never throws. */
 export interface RangeObserver {
