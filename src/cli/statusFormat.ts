@@ -3,7 +3,7 @@ import { formatDuration } from '../shared/status/eta.js';
 
 /** The human form of `backfill status`. */
 export function formatStatus(s: JobStatus): string {
-  const pct = s.ranges.total > 0 ? ((s.ranges.done + s.ranges.failed) / s.ranges.total) * 100 : s.state === 'completed' ? 100 : 0;
+  const pct = s.progress * 100;
   const lines = [
     `job ${s.jobId}  ${s.state}  analysis version ${s.analysisVersion}  ids ${s.bounds.minId ?? '-'}..${s.bounds.maxId ?? '-'}`,
     `ranges   ${s.ranges.done} done, ${s.ranges.failed} failed, ${s.ranges.pending} pending of ${s.ranges.total}${s.ranges.enumerationComplete ? '' : ' (still enumerating)'}  ${pct.toFixed(1)}%`,
@@ -35,8 +35,8 @@ function throttleText(s: JobStatus): string {
 /** One line for a live progress display. */
 export function progressLine(s: JobStatus): string {
   const finished = s.ranges.done + s.ranges.failed;
-  const pct = s.ranges.total > 0 ? (finished / s.ranges.total) * 100 : 0;
-  return `job ${s.jobId} ${s.state}: ${pct.toFixed(1)}% (${finished}/${s.ranges.total} ranges) · ` +
+  const planned = s.ranges.enumerationComplete ? `${s.ranges.total}` : `${s.ranges.total} planned so far`;
+  return `job ${s.jobId} ${s.state}: ${(s.progress * 100).toFixed(1)}% (${finished}/${planned} ranges) · ` +
     `${s.tracks.converted} converted, ${s.tracks.failed} failed, ${s.tracks.skipped} skipped · ` +
     `${s.ratePerSecond} tracks/s · ETA ${formatDuration(s.etaSeconds)} · ${s.consumers.live} consumers`;
 }

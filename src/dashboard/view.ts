@@ -1,5 +1,5 @@
 import type { ErrorCodeSummary } from '../shared/ledger/errors.js';
-import { progressRatio, type ConsumerView, type FleetSnapshot } from '../shared/metrics/fleetSampler.js';
+import { type ConsumerView, type FleetSnapshot } from '../shared/metrics/fleetSampler.js';
 import type { QueueDepth } from '../shared/metrics/queueInspector.js';
 import type { ThrottleView } from '../shared/operations/throttle.js';
 
@@ -37,7 +37,7 @@ export function viewOf(snapshot: FleetSnapshot, errors: Map<number, ErrorCodeSum
     at: snapshot.at,
     jobs: snapshot.jobs.map((j) => ({
       jobId: j.jobId, state: j.state, analysisVersion: j.analysisVersion, createdAt: j.createdAt, finishedAt: j.finishedAt,
-      progress: progressRatio(j), ranges: j.ranges, tracks: j.tracks, ratePerSecond: j.ratePerSecond, etaSeconds: j.etaSeconds,
+      progress: j.progress, ranges: j.ranges, tracks: j.tracks, ratePerSecond: j.ratePerSecond, etaSeconds: j.etaSeconds,
       throttle: j.throttle ?? null, errors: errors.get(j.jobId) ?? [],
     })),
     queue: snapshot.queue,

@@ -74,13 +74,16 @@ export interface JobCounts {
   converted: number;
   failed: number;
   skipped: number;
-  /** Rows the open ranges still hold (for the ETA). */
-  rowsRemaining: number;
+  /** Rows with legacy data in every planned range, and in those done or failed (progress and ETA). */
+  plannedRows: number;
+  finishedRows: number;
+  /** Highest end id planned so far (null before the first range): how far paced planning has got. */
+  plannedThroughId: number | null;
 }
 
 /** What the ledger says of a job — the numbers every other view must agree with. */
 export async function jobCounts(db: pg.Pool | pg.PoolClient, jobId: number): Promise<JobCounts> {
-  const { rows } = await db.query<Record<keyof JobCounts, number>>(
+  const { rows } = await db.query<JobCounts>(
     `SELECT count(*)::float8 AS "rangesTotal",
             count(*) FILTER (WHERE state = 'done')::float8 AS "rangesDone",
             count(*) FILTER (WHERE state = 'failed')::float8 AS "rangesFailed",
@@ -88,7 +91,9 @@ export async function jobCounts(db: pg.Pool | pg.PoolClient, jobId: number): Pro
             coalesce(sum(converted), 0)::float8 AS converted,
             coalesce(sum(failed), 0)::float8 AS failed,
             coalesce(sum(skipped), 0)::float8 AS skipped,
-            coalesce(sum(planned_rows) FILTER (WHERE state IN ('pending', 'published')), 0)::float8 AS "rowsRemaining"
+            coalesce(sum(planned_rows), 0)::float8 AS "plannedRows",
+            coalesce(sum(planned_rows) FILTER (WHERE state IN ('done', 'failed')), 0)::float8 AS "finishedRows",
+            max(end_id)::float8 AS "plannedThroughId"
        FROM backfill_ranges WHERE job_id = $1`,
     [jobId],
   );

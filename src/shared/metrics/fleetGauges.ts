@@ -1,6 +1,6 @@
 import { FINAL_JOB_STATES, type JobState } from '../ledger/jobs.js';
 import type { Logger } from '../logger.js';
-import { progressRatio, type FleetSampler, type FleetSnapshot } from './fleetSampler.js';
+import { type FleetSampler, type FleetSnapshot } from './fleetSampler.js';
 import type { FleetMetrics } from './registry.js';
 import { throttleReasonLabel } from './throttle.js';
 
@@ -14,7 +14,7 @@ export function applySnapshot(metrics: FleetMetrics, snapshot: FleetSnapshot): v
   for (const job of snapshot.jobs) {
     const job_id = String(job.jobId);
     metrics.jobState.set({ job_id, state: job.state }, 1);
-    metrics.jobProgress.set({ job_id }, progressRatio(job));
+    metrics.jobProgress.set({ job_id }, job.progress);
     if (job.etaSeconds !== null) metrics.jobEta.set({ job_id }, job.etaSeconds);
     metrics.jobRate.set({ job_id }, job.ratePerSecond);
     for (const outcome of ['converted', 'failed', 'skipped'] as const) metrics.jobTracks.set({ job_id, outcome }, job.tracks[outcome]);

@@ -84,9 +84,3 @@ export class FleetSampler {
   }
 }
 
-/** Ranges finished (done or failed) over ranges planned; 0 before any range is planned. */
-export function progressRatio(status: JobStatus): number {
-  const { total, done, failed } = status.ranges;
-  if (status.state === 'completed') return 1;
-  return total > 0 ? Math.min(1, (done + failed) / total) : 0;
-}

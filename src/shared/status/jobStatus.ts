@@ -6,7 +6,7 @@ import { jobCounts } from '../ledger/ranges.js';
 import { jobEvents, runningSeconds, type JobEvent, type JobRow } from '../ledger/jobs.js';
 import { throttleView, type ThrottleView } from '../operations/throttle.js';
 import type { FleetNames } from '../names.js';
-import { estimateEta } from './eta.js';
+import { estimateEta, estimateProgress, estimateRowsRemaining, type PlanningProgress } from './eta.js';
 
 /** `backfill status --json`: the shape scripts and dashboards read. Change it on purpose only. */
 export interface JobStatus {
@@ -18,6 +18,11 @@ export interface JobStatus {
   startedAt: string | null;
   finishedAt: string | null;
   ranges: { total: number; done: number; failed: number; pending: number; enumerationComplete: boolean };
+  /**
+   * Share of the job's legacy rows in finished ranges, 0..1. While planning is paced (enumeration not
+   * complete) the ids not planned yet count at the density seen so far, so it is not ranges done / planned.
+   */
+  progress: number;
   tracks: { converted: number; failed: number; skipped: number };
   ratePerSecond: number;
   etaSeconds: number | null;
@@ -65,6 +70,10 @@ export async function collectJobStatus(deps: StatusDeps, job: JobRow): Promise<J
   // The ETA goes by the rate over running time only: paused time does not make it lie.
   const processed = counts.converted + counts.failed + counts.skipped;
   const runningRate = seconds > 0 ? processed / seconds : 0;
+  const planning: PlanningProgress = {
+    enumerationComplete: job.enumerationComplete, minId: job.minId, maxId: job.maxId,
+    plannedThroughId: counts.plannedThroughId, plannedRows: counts.plannedRows, finishedRows: counts.finishedRows,
+  };
   return {
     jobId: job.id,
     state: job.state,
@@ -75,9 +84,10 @@ export async function collectJobStatus(deps: StatusDeps, job: JobRow): Promise<J
     finishedAt: job.finishedAt?.toISOString() ?? null,
     ranges: { total: counts.rangesTotal, done: counts.rangesDone, failed: counts.rangesFailed, pending: counts.rangesPending,
       enumerationComplete: job.enumerationComplete },
+    progress: job.state === 'completed' ? 1 : estimateProgress(planning),
     tracks: { converted: counts.converted, failed: counts.failed, skipped: counts.skipped },
     ratePerSecond: Math.round(running ? recentRate : runningRate),
-    etaSeconds: running || job.state === 'paused' ? estimateEta(counts.rowsRemaining, runningRate || recentRate) : job.finishedAt ? 0 : null,
+    etaSeconds: running || job.state === 'paused' ? estimateEta(estimateRowsRemaining(planning), runningRate || recentRate) : job.finishedAt ? 0 : null,
     queue: deps.channel ? await queueDepth(deps.channel, deps.names, deps.maxAttempts, live.reduce((n, c) => n + c.currentRanges.length, 0)) : null,
     consumers: {
       live: live.length, lost: consumers.length - live.length,
