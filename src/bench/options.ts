@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { intOption } from '../cli/options.js';
 
 /** What one `npm run bench` run measures, every default in one place. */
 export interface BenchOptions {
@@ -46,15 +47,6 @@ Measures, in one run and on the same seeded data:
   extras        in-database with 1 session, a bare Node process per core, the write path's floor
 The table goes to stdout, progress to stderr, everything also to --json-out.`;
 
-function positiveInt(name: string, max = 100_000_000): (value: string) => number {
-  return (value) => {
-    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number`);
-    const n = Number(value);
-    if (n < 1 || n > max) throw new InvalidArgumentError(`${name} must be between 1 and ${max}`);
-    return n;
-  };
-}
-
 function plainName(value: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) throw new InvalidArgumentError('must be a plain lowercase database name');
   return value;
@@ -64,14 +56,14 @@ function plainName(value: string): string {
 export function buildBenchProgram(now: Date): Command {
   return new Command('bench')
     .description('Backfill benchmark: the fleet against the in-database reference and the row-by-row method.')
-    .option('--tracks <n>', 'legacy tracks to seed', positiveInt('--tracks'), BENCH_DEFAULTS.tracks)
-    .option('--consumers <k>', 'consumer processes of the fleet', positiveInt('--consumers', 64), BENCH_DEFAULTS.consumers)
-    .option('--range-size <r>', 'range size of the fleet job', positiveInt('--range-size', 1_000_000), BENCH_DEFAULTS.rangeSize)
-    .option('--prefetch <p>', 'consumer prefetch (default: CONSUMER_PREFETCH)', positiveInt('--prefetch', 1000))
+    .option('--tracks <n>', 'legacy tracks to seed', intOption(1, 100_000_000), BENCH_DEFAULTS.tracks)
+    .option('--consumers <k>', 'consumer processes of the fleet', intOption(1, 64), BENCH_DEFAULTS.consumers)
+    .option('--range-size <r>', 'range size of the fleet job', intOption(1, 1_000_000), BENCH_DEFAULTS.rangeSize)
+    .option('--prefetch <p>', 'consumer prefetch (default: CONSUMER_PREFETCH)', intOption(1, 1000))
     .option('--row-by-row-sample <s>', `tracks the row-by-row method walks, spread over the table (default: min(tracks, ${BENCH_DEFAULTS.rowByRowSampleMax}))`,
-      positiveInt('--row-by-row-sample'))
-    .option('--sql-chunk-ids <c>', 'ids per statement of the in-database methods', positiveInt('--sql-chunk-ids'), BENCH_DEFAULTS.sqlChunkIds)
-    .option('--repeat <r>', 'rounds of every method; the median of each is reported', positiveInt('--repeat', 20), 1)
+      intOption(1, 100_000_000))
+    .option('--sql-chunk-ids <c>', 'ids per statement of the in-database methods', intOption(1, 100_000_000), BENCH_DEFAULTS.sqlChunkIds)
+    .option('--repeat <r>', 'rounds of every method; the median of each is reported', intOption(1, 20), 1)
     .option('--no-extras', 'skip in-database (1 session), bare Node and write floor')
     .option('--json-out <file>', 'where the JSON results go', `bench-results/backfill-${stamp(now)}.json`)
     .option('--database <name>', 'bench database, dropped and recreated on the DATABASE_URL server', plainName, BENCH_DEFAULTS.databaseName)
