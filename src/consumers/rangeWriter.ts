@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { ConvertedRecord } from '../shared/conversion/types.js';
-import { SCORE_COLUMNS } from '../shared/db/schemaSpec.js';
+import { HISTORY_UNIQUE_KEY, SCORE_COLUMNS } from '../shared/db/schemaSpec.js';
+import { errorCode } from '../shared/errors.js';
 import { isRowDataError } from './pgErrors.js';
 
 /** A converted track ready to be written. */
@@ -38,11 +39,12 @@ export interface HistoryContext {
 }
 
 /**
- * A range is written in one statement, fed by one JSON array: insert history rows, skipping tracks that
- * already have one for this version (the unique key makes the backfill exactly once), then update the
- * columns of exactly the tracks whose history row was inserted. This is the statement's common head.
+ * A range is written in one statement, fed by one JSON array: insert history rows, then update the columns of
+ * exactly the tracks whose history row was inserted. This is the statement's common head; `onConflict` says
+ * what a track that already has a history row for this version does: with ON_CONFLICT_SKIP it is skipped
+ * (written by an earlier job); without, the unique key refuses the whole statement (see writeFresh).
  */
-const INPUT_AND_INSERT = `
+const inputAndInsert = (onConflict: string): string => `
   WITH input AS (
     -- One JSON array for the whole range: PostgreSQL parses it once, far cheaper than array parameters
     -- (measured: ~10 ms instead of ~38 ms per 2,000-row range) and no per-element escaping in the driver.
@@ -53,9 +55,11 @@ const INPUT_AND_INSERT = `
                                   processing_time_ms, created_at, created_by)
     SELECT i.track_id, 'full_analysis', $2, i.results, i.confidence_score, $3, t.created_at, $4
       FROM input i JOIN tracks t ON t.id = i.track_id
-    ON CONFLICT (track_id, analysis_type, analysis_version) DO NOTHING
+    ${onConflict}
     RETURNING track_id, results
   )`;
+
+const ON_CONFLICT_SKIP = 'ON CONFLICT (track_id, analysis_type, analysis_version) DO NOTHING';
 
 /**
  * The new column values, from the history row just inserted (alias i). Every join in these statements is one
@@ -75,7 +79,7 @@ const SET_ANALYSIS_COLUMNS = `
  * its WHERE on a row changed by a concurrent writer), so a track that got values from elsewhere since the read
  * is not overwritten here: the counts differ and the range is written again with WRITE_CONVERTED_SQL.
  */
-export const WRITE_FIRST_SQL = `${INPUT_AND_INSERT}, updated AS (
+const writeFirst = (onConflict: string): string => `${inputAndInsert(onConflict)}, updated AS (
   UPDATE tracks t ${SET_ANALYSIS_COLUMNS}
     FROM inserted i
    WHERE t.id = i.track_id AND NOT ${hasAnalysisValues('t')}
@@ -84,13 +88,22 @@ export const WRITE_FIRST_SQL = `${INPUT_AND_INSERT}, updated AS (
   SELECT (SELECT count(*) FROM inserted)::int AS inserted, (SELECT count(*) FROM updated)::int AS updated`;
 
 /**
+ * WRITE_FIRST_SQL with a plain INSERT, tried first: in a first backfill no track has a history row for the
+ * version yet, and ON CONFLICT's speculative insertion costs about a tenth of the write's backend CPU
+ * (measured: 34.4–36.5 against 39.0–40.6 µs a track, 200,000 tracks, three interleaved rounds). The unique key
+ * still refuses any duplicate; the range is then written with WRITE_FIRST_SQL, which skips it.
+ */
+export const WRITE_FRESH_SQL = writeFirst('');
+export const WRITE_FIRST_SQL = writeFirst(ON_CONFLICT_SKIP);
+
+/**
  * History rows and track columns in one statement, snapshotting the values the job overwrites. The same
  * INSERT and UPDATE as WRITE_FIRST_SQL, with the snapshot probe between them. The probe reads the rows as the
  * statement's snapshot shows them; a row another session changes before the UPDATE reaches it would be
  * overwritten with values the snapshot never saw, so the UPDATE takes only rows still at the version the probe
  * read (xmin, re-checked on the row it overwrites). Counts that differ mean a row moved: the write is redone.
  */
-export const WRITE_CONVERTED_SQL = `${INPUT_AND_INSERT}, seen AS MATERIALIZED (
+export const WRITE_CONVERTED_SQL = `${inputAndInsert(ON_CONFLICT_SKIP)}, seen AS MATERIALIZED (
     SELECT i.track_id, i.results, t.xmin AS seen_xmin, ${hasAnalysisValues('t')} AS had_values,
            jsonb_build_object('energy_level', t.energy_level, 'danceability', t.danceability, 'valence', t.valence,
              'acousticness', t.acousticness, 'instrumentalness', t.instrumentalness,
@@ -155,7 +168,8 @@ export async function writeConverted(
 async function writeBatch(client: pg.PoolClient, rows: ConvertedRow[], ctx: HistoryContext): Promise<number> {
   const params = convertedParams(rows, ctx);
   if (!rows.some((row) => row.hadValues)) {
-    const counts = await writeCounts(client, WRITE_FIRST_SQL, params.slice(0, 4));
+    const first = params.slice(0, 4);
+    const counts = (await writeFresh(client, first)) ?? (await writeCounts(client, WRITE_FIRST_SQL, first));
     if (counts.inserted === counts.updated) return counts.updated;
     await client.query('ROLLBACK TO SAVEPOINT write_batch');
   }
@@ -166,6 +180,17 @@ async function writeBatch(client: pg.PoolClient, rows: ConvertedRow[], ctx: Hist
   }
   // Not a row error: the range goes to the retry queue and is written later, from the start.
   throw new Error(`tracks of the range kept changing under the write (${SNAPSHOT_WRITE_TRIES} tries); retrying the range later`);
+}
+
+/** The plain write; undefined, rolled back to the savepoint, when a track already has a history row for the version. */
+async function writeFresh(client: pg.PoolClient, params: unknown[]): Promise<{ inserted: number; updated: number } | undefined> {
+  try {
+    return await writeCounts(client, WRITE_FRESH_SQL, params);
+  } catch (err) {
+    if (!(errorCode(err) === '23505' && (err as { constraint?: unknown }).constraint === HISTORY_UNIQUE_KEY)) throw err;
+    await client.query('ROLLBACK TO SAVEPOINT write_batch');
+    return undefined;
+  }
 }
 
 async function writeCounts(client: pg.PoolClient, sql: string, params: unknown[]): Promise<{ inserted: number; updated: number }> {

@@ -7,6 +7,9 @@
 export const BASELINE = 'Baseline1732500000000';
 export const ANALYSIS_FIELDS = 'AnalysisFields1732500001000';
 
+/** The key that makes the backfill exactly once: one history row per track, type and version. */
+export const HISTORY_UNIQUE_KEY = 'uq_analysis_history_track_type_version';
+
 export interface ColumnSpec {
   revision: string;
   table: string;
@@ -79,7 +82,7 @@ export const CONSTRAINTS: ConstraintSpec[] = [
   {
     revision: ANALYSIS_FIELDS,
     table: 'analysis_history',
-    name: 'uq_analysis_history_track_type_version',
+    name: HISTORY_UNIQUE_KEY,
     type: 'u',
     columns: ['track_id', 'analysis_type', 'analysis_version'],
   },
