@@ -39,8 +39,9 @@ CREATE OR REPLACE FUNCTION bench_read_double(v jsonb) RETURNS float8 LANGUAGE sq
   END $$;`;
 
 /**
- * Convert the tracks with ids in [$1, $2] and write them like the fleet does: history rows
- * ON CONFLICT DO NOTHING RETURNING track_id, then the columns of exactly those tracks, in one statement.
+ * Convert the tracks with ids in [$1, $2] and write them like the fleet does on a fresh table: history rows
+ * with a plain INSERT (the fleet's first try; the unique key would refuse a duplicate) RETURNING track_id,
+ * then the columns of exactly those tracks, in one statement.
  * $3 = migration_date (ISO text), $4 = analysis_version, $5 = created_by.
  * The CTEs are MATERIALIZED on purpose: inlined, PostgreSQL re-evaluates bench_try_jsonb once per
  * reference to `j` — measured 10× slower.
@@ -93,7 +94,6 @@ WITH parsed AS MATERIALIZED (
   INSERT INTO analysis_history (track_id, analysis_type, analysis_version, results, confidence_score,
                                 processing_time_ms, created_at, created_by)
   SELECT id, 'full_analysis', $4, results, c, 0, created_at, $5 FROM results
-  ON CONFLICT (track_id, analysis_type, analysis_version) DO NOTHING
   RETURNING track_id
 )
 UPDATE tracks t
@@ -113,7 +113,6 @@ WITH inserted AS (
                                 processing_time_ms, created_at, created_by)
   SELECT t.id, 'full_analysis', $3, $4::jsonb, 0.8, 0, t.created_at, $5
     FROM tracks t WHERE t.id BETWEEN $1 AND $2 AND t.analysis_data IS NOT NULL
-  ON CONFLICT (track_id, analysis_type, analysis_version) DO NOTHING
   RETURNING track_id
 )
 UPDATE tracks t
