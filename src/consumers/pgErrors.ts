@@ -1,3 +1,4 @@
+import { HISTORY_UNIQUE_KEY } from '../shared/db/schemaSpec.js';
 import { errorCode } from '../shared/errors.js';
 
 /**
@@ -31,4 +32,9 @@ export function isTransientDatabaseError(err: unknown): boolean {
 export function isRowDataError(err: unknown): boolean {
   const code = errorCode(err);
   return code !== undefined && (code.startsWith('22') || code === '23514');
+}
+
+/** The history row of a track for this version exists already: the unique key refused a second one. */
+export function isHistoryDuplicate(err: unknown): boolean {
+  return errorCode(err) === '23505' && (err as { constraint?: unknown }).constraint === HISTORY_UNIQUE_KEY;
 }

@@ -1,8 +1,7 @@
 import type pg from 'pg';
 import type { ConvertedRecord } from '../shared/conversion/types.js';
-import { HISTORY_UNIQUE_KEY, SCORE_COLUMNS } from '../shared/db/schemaSpec.js';
-import { errorCode } from '../shared/errors.js';
-import { isRowDataError } from './pgErrors.js';
+import { SCORE_COLUMNS } from '../shared/db/schemaSpec.js';
+import { isHistoryDuplicate, isRowDataError } from './pgErrors.js';
 
 /** A converted track ready to be written. */
 export interface ConvertedRow {
@@ -187,7 +186,7 @@ async function writeFresh(client: pg.PoolClient, params: unknown[]): Promise<{ i
   try {
     return await writeCounts(client, WRITE_FRESH_SQL, params);
   } catch (err) {
-    if (!(errorCode(err) === '23505' && (err as { constraint?: unknown }).constraint === HISTORY_UNIQUE_KEY)) throw err;
+    if (!isHistoryDuplicate(err)) throw err;
     await client.query('ROLLBACK TO SAVEPOINT write_batch');
     return undefined;
   }

@@ -70,10 +70,7 @@ export async function collectJobStatus(deps: StatusDeps, job: JobRow): Promise<J
   // The ETA goes by the rate over running time only: paused time does not make it lie.
   const processed = counts.converted + counts.failed + counts.skipped;
   const runningRate = seconds > 0 ? processed / seconds : 0;
-  const planning: PlanningProgress = {
-    enumerationComplete: job.enumerationComplete, minId: job.minId, maxId: job.maxId,
-    plannedThroughId: counts.plannedThroughId, plannedRows: counts.plannedRows, finishedRows: counts.finishedRows,
-  };
+  const planning: PlanningProgress = { ...counts, enumerationComplete: job.enumerationComplete, minId: job.minId, maxId: job.maxId };
   return {
     jobId: job.id,
     state: job.state,
