@@ -15,7 +15,7 @@ const CHUNK_SQL = `
    GROUP BY bucket ORDER BY bucket`;
 
 /** The next chunk of buckets after `afterId`: at most `buckets` of them, each of `rangeSize` rows (the last may be short). */
-export async function fetchBuckets(db: pg.Pool, afterId: number, maxId: number, rangeSize: number, buckets: number): Promise<IdBucket[]> {
+export async function fetchBuckets(db: pg.Pool | pg.PoolClient, afterId: number, maxId: number, rangeSize: number, buckets: number): Promise<IdBucket[]> {
   const { rows } = await db.query<IdBucket>(CHUNK_SQL, [afterId, maxId, rangeSize * buckets, rangeSize]);
   return rows;
 }

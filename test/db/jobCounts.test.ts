@@ -56,7 +56,7 @@ describe('ledger: job counts for progress and ETA', function () {
 
     // Once enumeration is complete the planned ranges are the whole job: nothing is estimated any more.
     await markRangeFailed(pool, job.id, 2, 3, 'test');
-    await markEnumerated(pool, job.id, 2);
+    await markEnumerated(pool, job.id);
     const finished = await jobCounts(pool, job.id);
     expect(estimateRowsRemaining({ ...progress, ...finished, enumerationComplete: true })).to.equal(0);
     expect(estimateProgress({ ...progress, ...finished, enumerationComplete: true })).to.equal(1);

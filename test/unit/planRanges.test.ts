@@ -25,6 +25,17 @@ describe('planRanges (pure range planning)', () => {
     }));
   });
 
+  it('on the last chunk, stretches the last range to the job\'s max id so the ranges cover the bounds', () => {
+    expect(planRanges([{ lastId: 120, rows: 100 }], { nextStartId: 5, nextRangeId: 1 }, 150)).to.deep.equal({
+      ranges: [{ rangeId: 1, startId: 5, endId: 150, plannedRows: 100 }], cursor: { nextStartId: 151, nextRangeId: 2 } });
+  });
+
+  it('on a last chunk with no bucket left, plans one range of no rows up to the job\'s max id', () => {
+    expect(planRanges([], { nextStartId: 121, nextRangeId: 4 }, 150)).to.deep.equal({
+      ranges: [{ rangeId: 4, startId: 121, endId: 150, plannedRows: 0 }], cursor: { nextStartId: 151, nextRangeId: 5 } });
+    expect(planRanges([], { nextStartId: 151, nextRangeId: 5 }, 150).ranges).to.deep.equal([]);
+  });
+
   it('plans nothing for no buckets and keeps the cursor', () => {
     expect(planRanges([], { nextStartId: 7, nextRangeId: 3 })).to.deep.equal({ ranges: [], cursor: { nextStartId: 7, nextRangeId: 3 } });
   });

@@ -12,6 +12,8 @@ export interface JobRow {
   state: JobState;
   enumerationComplete: boolean;
   rangesTotal: number;
+  /** Random per job, part of its BullMQ request id: ledger ids repeat after a reset or restore, tokens do not. */
+  requestToken: string;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -20,23 +22,25 @@ export interface JobRow {
 export type JobState = 'queued' | 'enumerating' | 'running' | 'completed' | 'failed' | 'paused' | 'cancelling' | 'cancelled'
   | 'rolling_back' | 'rolled_back' | 'finalized';
 export const FINAL_JOB_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled', 'rolled_back', 'finalized'];
+/** States in which a job's ranges may still be planned: everything else is stopped or finished. */
+export const PLANNABLE_JOB_STATES: readonly JobState[] = ['queued', 'enumerating', 'running', 'paused'];
 
 const JOB_COLUMNS = `id::float8 AS id, analysis_version, range_size::float8 AS range_size,
   requested_from_id::float8 AS requested_from_id, requested_to_id::float8 AS requested_to_id,
   min_id::float8 AS min_id, max_id::float8 AS max_id, state, enumeration_complete,
-  ranges_total::float8 AS ranges_total, created_at, started_at, finished_at`;
+  ranges_total::float8 AS ranges_total, request_token::text AS request_token, created_at, started_at, finished_at`;
 
 interface JobRecord {
   id: number; analysis_version: string; range_size: number; requested_from_id: number | null;
   requested_to_id: number | null; min_id: number | null; max_id: number | null; state: JobState;
-  enumeration_complete: boolean; ranges_total: number; created_at: Date; started_at: Date | null; finished_at: Date | null;
+  enumeration_complete: boolean; ranges_total: number; request_token: string; created_at: Date; started_at: Date | null; finished_at: Date | null;
 }
 
 function toJob(r: JobRecord): JobRow {
   return {
     id: r.id, analysisVersion: r.analysis_version, rangeSize: r.range_size, requestedFromId: r.requested_from_id,
     requestedToId: r.requested_to_id, minId: r.min_id, maxId: r.max_id, state: r.state,
-    enumerationComplete: r.enumeration_complete, rangesTotal: r.ranges_total, createdAt: r.created_at,
+    enumerationComplete: r.enumeration_complete, rangesTotal: r.ranges_total, requestToken: r.request_token, createdAt: r.created_at,
     startedAt: r.started_at, finishedAt: r.finished_at,
   };
 }
@@ -129,17 +133,56 @@ export async function runningSeconds(db: pg.Pool | pg.PoolClient, jobId: number)
   return rows[0]?.seconds ?? 0;
 }
 
-export async function markEnumerated(db: pg.Pool | pg.PoolClient, jobId: number, rangesTotal: number): Promise<void> {
-  await db.query(`UPDATE backfill_jobs SET enumeration_complete = true, ranges_total = $2 WHERE id = $1`, [jobId, rangesTotal]);
+/**
+ * Whether the ranges of job `j` (an alias in the enclosing query) cover every id of its bounds: in range id
+ * order the first starts at min_id, each starts right after the previous one ends, the last reaches max_id.
+ * A job with no legacy rows (min_id NULL) needs no range. Reads every range of the job: use it only once no
+ * range is open (see finishJobIfDone).
+ */
+const RANGES_COVER_JOB = `(j.min_id IS NULL OR coalesce((
+  SELECT bool_and(c.start_id = coalesce(c.previous_end + 1, j.min_id)) AND max(c.end_id) >= j.max_id
+    FROM (SELECT start_id, end_id, lag(end_id) OVER (ORDER BY range_id) AS previous_end
+            FROM backfill_ranges WHERE job_id = j.id) AS c), false))`;
+
+/** Whether job `j` still has a range that is not done or failed (stops at the first one, on the (job_id, state) index). */
+const HAS_OPEN_RANGE = `EXISTS (SELECT 1 FROM backfill_ranges r WHERE r.job_id = j.id AND r.state IN ('pending', 'published'))`;
+
+/**
+ * Record that planning is complete — only when the ledger's ranges cover the job's bounds, so a planner's
+ * belief never completes a plan with a hole. `ranges_total` is the ledger's count, not the planner's.
+ * Returns the number of ranges, or undefined when the ranges do not cover the bounds (nothing is changed).
+ */
+export async function markEnumerated(db: pg.Pool | pg.PoolClient, jobId: number): Promise<number | undefined> {
+  const { rows } = await db.query<{ total: number }>(
+    `UPDATE backfill_jobs j SET enumeration_complete = true,
+            ranges_total = (SELECT count(*) FROM backfill_ranges WHERE job_id = j.id)
+      WHERE j.id = $1 AND ${RANGES_COVER_JOB}
+      RETURNING ranges_total::float8 AS total`, [jobId]);
+  return rows[0]?.total;
 }
 
 /**
- * Close a running job once every range is done or failed: `completed`, or `failed` when any range
- * failed. Called after each range commit; the state condition lets exactly one caller win.
+ * A job whose planning is marked complete, with no open range, whose ranges do not cover its bounds: a bug
+ * signal (nothing may complete it). Planning is marked unfinished again, so the keeper re-adds its request and
+ * a planner continues from the ledger's last range. Returns whether that happened.
+ */
+export async function reopenUncoveredPlanning(db: pg.Pool | pg.PoolClient, jobId: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE backfill_jobs j SET enumeration_complete = false
+      WHERE j.id = $1 AND j.state = 'running' AND j.enumeration_complete
+        AND CASE WHEN ${HAS_OPEN_RANGE} THEN false ELSE NOT ${RANGES_COVER_JOB} END`, [jobId]);
+  return rowCount === 1;
+}
+
+/**
+ * Close a running job once every range is done or failed and its ranges cover every id of its bounds:
+ * `completed`, or `failed` when any range failed. Called after each range commit; the state condition lets
+ * exactly one caller win. Planning marked complete is not enough: the coverage is checked here, in SQL.
  *
  * Called once per range, so it must not read the whole ledger each time (that is quadratic: a
  * 100-million-track job has 50,000 ranges). `ready` asks the (job_id, state) index whether any range is
- * still open, which stops at the first one; only a job with none left has its ranges summed. The UPDATE
+ * still open, which stops at the first one; only a job with none left has its ranges summed and its coverage
+ * checked (the CASE makes that order certain: AND lets the planner evaluate either side first). The UPDATE
  * repeats the job's state conditions because it re-reads the row under its lock: of callers racing on the
  * last ranges, one closes the job and the others find it no longer running.
  */
@@ -148,7 +191,7 @@ export async function finishJobIfDone(db: pg.Pool | pg.PoolClient, jobId: number
     `WITH ready AS (
        SELECT j.id FROM backfill_jobs j
         WHERE j.id = $1 AND j.state = 'running' AND j.enumeration_complete
-          AND NOT EXISTS (SELECT 1 FROM backfill_ranges r WHERE r.job_id = $1 AND r.state IN ('pending', 'published'))),
+          AND CASE WHEN ${HAS_OPEN_RANGE} THEN false ELSE ${RANGES_COVER_JOB} END),
      counts AS (
        SELECT count(*) FILTER (WHERE state = 'failed') AS failed,
               coalesce(sum(converted), 0) AS converted, coalesce(sum(failed), 0) AS rows_failed,

@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { PermanentError } from '../errors.js';
+import { PLANNABLE_JOB_STATES } from './jobs.js';
 
 /** One planned range of a job: ids start..end inclusive, holding about `plannedRows` rows with legacy data. */
 export interface PlannedRange {
@@ -10,16 +12,61 @@ export interface PlannedRange {
 
 export type RangeState = 'pending' | 'published' | 'done' | 'failed';
 
-/** Write planned ranges; a rerun after a crash inserts the same ids again and changes nothing. */
-export async function insertRanges(db: pg.Pool | pg.PoolClient, jobId: number, ranges: PlannedRange[]): Promise<void> {
-  if (ranges.length === 0) return;
-  await db.query(
-    `INSERT INTO backfill_ranges (job_id, range_id, start_id, end_id, planned_rows)
-     SELECT $1, r.range_id, r.start_id, r.end_id, r.planned_rows
-       FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS r(range_id, start_id, end_id, planned_rows)
-     ON CONFLICT (job_id, range_id) DO NOTHING`,
-    [jobId, ranges.map((r) => r.rangeId), ranges.map((r) => r.startId), ranges.map((r) => r.endId), ranges.map((r) => r.plannedRows)],
-  );
+/** What the ledger made of a chunk of planned ranges. Only `accepted` ranges may be published. */
+export type PlanVerdict =
+  /** Inserted: they continue exactly after the ledger's last range. */
+  | 'accepted'
+  /** Not inserted: the ledger's last range is no longer the one they continue (another planner got there first). */
+  | 'ledger_moved_on'
+  /** Not inserted: the job is stopped (cancelled, finished, rolled back) or no longer in the ledger. */
+  | 'job_stopped';
+
+/**
+ * Write a chunk of planned ranges only if it continues exactly after the ledger's last range of the job —
+ * range id max + 1 and start id last end id + 1 (or the job's min id for the first) — so two planners of one
+ * job can never leave ids in no range: the second one's chunk is refused and it re-reads its cursor from the
+ * ledger. The job row is locked first, in its own statement: the INSERT's check then runs on a snapshot taken
+ * after the lock was granted, so it sees the ranges a planner committed while this one waited.
+ */
+export async function insertRanges(db: pg.Pool | pg.PoolClient, jobId: number, ranges: PlannedRange[]): Promise<PlanVerdict> {
+  const first = ranges[0];
+  if (!first) return 'accepted';
+  ranges.forEach((r, i) => {
+    const previous = ranges[i - 1];
+    if (previous && (r.rangeId !== previous.rangeId + 1 || r.startId !== previous.endId + 1)) {
+      throw new PermanentError('plan_not_contiguous', `planned ranges of job ${jobId} do not follow each other at range ${r.rangeId}`);
+    }
+  });
+  const client = 'release' in db ? db : await db.connect();
+  let broken: unknown;
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ plannable: boolean }>(
+      `SELECT state = ANY($2::text[]) AS plannable FROM backfill_jobs WHERE id = $1 FOR UPDATE`, [jobId, PLANNABLE_JOB_STATES]);
+    if (!rows[0]?.plannable) {
+      await client.query('ROLLBACK');
+      return 'job_stopped';
+    }
+    const { rowCount } = await client.query(
+      `WITH last AS (SELECT range_id, end_id FROM backfill_ranges WHERE job_id = $1 ORDER BY range_id DESC LIMIT 1),
+            expected AS (SELECT coalesce((SELECT range_id FROM last), 0) + 1 AS range_id,
+                                coalesce((SELECT end_id FROM last) + 1, (SELECT min_id FROM backfill_jobs WHERE id = $1)) AS start_id)
+       INSERT INTO backfill_ranges (job_id, range_id, start_id, end_id, planned_rows)
+       SELECT $1, r.range_id, r.start_id, r.end_id, r.planned_rows
+         FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS r(range_id, start_id, end_id, planned_rows), expected
+        WHERE expected.range_id = $6 AND expected.start_id = $7`,
+      [jobId, ranges.map((r) => r.rangeId), ranges.map((r) => r.startId), ranges.map((r) => r.endId), ranges.map((r) => r.plannedRows),
+        first.rangeId, first.startId],
+    );
+    await client.query('COMMIT');
+    return rowCount === ranges.length ? 'accepted' : 'ledger_moved_on';
+  } catch (err) {
+    await client.query('ROLLBACK').catch((rollbackErr: unknown) => (broken = rollbackErr));
+    throw err;
+  } finally {
+    // A client whose ROLLBACK failed is dead or mid-transaction: destroy it rather than pool it again.
+    if (client !== db) (client as pg.PoolClient).release(broken instanceof Error ? broken : undefined);
+  }
 }
 
 /** The last range already planned, so a rerun of enumeration continues after it instead of starting over. */
