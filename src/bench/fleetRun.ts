@@ -57,7 +57,7 @@ export async function runFleet(config: Config, pool: pg.Pool, redis: Redis, sett
     await sampler.start();
     if (settings.cpuProfDir) signalAll(fleet.pids(), 'SIGUSR2');
     const job = await createJob(pool, { analysisVersion: config.ANALYSIS_VERSION, rangeSize: settings.rangeSize, requestedBy: 'bench' });
-    await addRequest(queue, job.id);
+    await addRequest(queue, job);
     const finished = await followJob(pool, job.id, settings.say);
     const resources = await sampler.stop();
     const phases = await scrapePhases(fleet.consumerMetricsPorts);

@@ -42,7 +42,7 @@ export function registerBackfillCommand(program: Command): void {
         const { addRequest, openRequestQueue } = await import('../producer/requestQueue.js');
         const queue = openRequestQueue(redis, ctx.names);
         try {
-          await addRequest(queue, job.id);
+          await addRequest(queue, job);
         } finally {
           await queue.close();
         }

@@ -66,7 +66,7 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
     const started = Date.now();
     const job = await createJob(pool, { analysisVersion: config.ANALYSIS_VERSION, rangeSize: options.rangeSize, requestedBy: 'demo' });
     const queue = openRequestQueue(redis, names);
-    await addRequest(queue, job.id);
+    await addRequest(queue, job);
     await queue.close();
     options.say(`enqueued backfill job ${job.id}`);
 

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Coordinator } from '../shared/coordinator/coordinator.js';
-import { finishJobIfDone, transitionJob } from '../shared/ledger/jobs.js';
+import { finishJobIfDone, reopenUncoveredPlanning, transitionJob, PLANNABLE_JOB_STATES } from '../shared/ledger/jobs.js';
+import type { RequestedJob } from './requestQueue.js';
 import { evaluateThrottle } from '../shared/operations/throttle.js';
 import type { ThrottleLimits } from '../shared/operations/throttlePolicy.js';
 import { syncCountersFromLedger } from '../shared/coordinator/syncFromLedger.js';
@@ -10,7 +11,9 @@ const KEEP_INTERVAL_MS = 5000;
 
 /**
  * The producer's housekeeping for the whole fleet, driven by the ledger:
- * - requests Redis lost (a restart, a flush) are re-added for jobs the ledger says are not enumerated;
+ * - a job the ledger says is not fully planned always has a request: one Redis lost (a restart, a flush) is
+ *   re-added, one that used up its attempts (an outage) is added again as a new attempt;
+ * - a job whose planning is marked complete while its ranges leave ids uncovered (a bug) is planned again;
  * - the coordinator's counters are brought back in line with the ledger after a flush;
  * - a job whose last range was committed by a consumer that died before closing the job is closed;
  * - a cancelling job becomes cancelled once no live consumer holds a range of it;
@@ -22,15 +25,18 @@ export class FleetKeeper {
   private running: Promise<void> | undefined;
 
   constructor(private readonly deps: {
-    pool: pg.Pool; coordinator: Coordinator; logger: Logger; readdRequest: (jobId: number) => Promise<void>;
+    pool: pg.Pool; coordinator: Coordinator; logger: Logger; readdRequest: (job: RequestedJob) => Promise<boolean>;
     heartbeatTtlSeconds: number; throttleLimits: ThrottleLimits;
   }) {}
 
   async recoverRequests(): Promise<void> {
-    const { rows } = await this.deps.pool.query<{ id: number }>(
-      `SELECT id::float8 AS id FROM backfill_jobs
-        WHERE state IN ('queued', 'enumerating') OR (state IN ('running', 'paused') AND NOT enumeration_complete) ORDER BY id`);
-    for (const { id } of rows) await this.deps.readdRequest(id);
+    const { rows } = await this.deps.pool.query<RequestedJob>(
+      `SELECT id::float8 AS id, request_token::text AS "requestToken" FROM backfill_jobs
+        WHERE state = ANY($1::text[]) AND (state IN ('queued', 'enumerating') OR NOT enumeration_complete) ORDER BY id`,
+      [PLANNABLE_JOB_STATES]);
+    for (const job of rows) {
+      if (await this.deps.readdRequest(job)) this.deps.logger.warn({ jobId: job.id }, 'the job\'s planning is unfinished and it had no live request: added one');
+    }
   }
 
   start(): void {
@@ -59,8 +65,10 @@ export class FleetKeeper {
       if (job.state === 'enumerating' && job.enumeration_complete) {
         await transitionJob(pool, job.id, ['enumerating'], 'running', 'fleet', 'enumeration had finished while the job was paused');
       }
+      if (job.state === 'running' && !(await finishJobIfDone(pool, job.id)) && (await reopenUncoveredPlanning(pool, job.id))) {
+        logger.error({ jobId: job.id }, 'BUG: the job\'s planning was marked complete but its ranges do not cover its bounds; it is not completed, and planning resumes after its last range');
+      }
       if (job.state === 'running') {
-        await finishJobIfDone(pool, job.id);
         await evaluateThrottle({ pool, coordinator, logger }, job.id, job.max_rate, this.deps.throttleLimits);
       }
       if (job.state === 'cancelling' && !(await this.rangesInHand(job.id))) {

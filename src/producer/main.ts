@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { AmqpSession } from '../shared/amqp/session.js';
 import { declareTopology } from '../shared/amqp/topology.js';
 import type { Config } from '../shared/config.js';
@@ -9,13 +9,16 @@ import type { Logger } from '../shared/logger.js';
 import { fleetNames } from '../shared/names.js';
 import { connectRedis } from '../shared/redis.js';
 import { RangePublisher } from './rangePublisher.js';
-import { addRequest, openRequestQueue, type BackfillRequest } from './requestQueue.js';
+import { addRequest, backfillRequestSchema, openRequestQueue, type BackfillRequest } from './requestQueue.js';
 import { runBackfillRequest } from './runRequest.js';
 import { FleetKeeper } from './fleetKeeper.js';
-import { transitionJob } from '../shared/ledger/jobs.js';
+import { failJobIfPermanent, logRequestFailure } from './requestOutcome.js';
 import { resumeLost, type ResumeLostDeps } from '../shared/operations/resumeLost.js';
 import type { Logger as PinoLogger } from '../shared/logger.js';
 import { serveProducerMetrics } from '../shared/metrics/processMetrics.js';
+
+/** Backfill requests one producer carries out at once (each holds a planner session while it plans). */
+const REQUEST_CONCURRENCY = 4;
 
 /** Wire the producer together: a BullMQ worker taking backfill requests, publishing ranges to RabbitMQ. */
 export async function runProducer(config: Config, logger: Logger): Promise<void> {
@@ -24,6 +27,10 @@ export async function runProducer(config: Config, logger: Logger): Promise<void>
   try {
     const pool = createPool(config.DATABASE_URL, { applicationName: 'tracktion-producer', max: 4 });
     closer.add('PostgreSQL pool', () => pool.end());
+    // One session per job being planned, held for the whole planning (it holds the job's planning lock):
+    // apart from `pool`, so planners cannot starve the publisher and the keeper of connections.
+    const planners = createPool(config.DATABASE_URL, { applicationName: 'tracktion-producer-planner', max: REQUEST_CONCURRENCY });
+    closer.add('PostgreSQL planner sessions', () => planners.end());
     await checkConnection(pool, config.DATABASE_URL);
     const redis = await connectRedis(config.REDIS_URL, { connectionName: 'tracktion-producer', persistent: true });
     closer.add('Redis', () => redis.quit());
@@ -40,7 +47,7 @@ export async function runProducer(config: Config, logger: Logger): Promise<void>
     const queue = openRequestQueue(bullRedis, names);
     closer.add('request queue', () => queue.close());
     const coordinator = new Coordinator(redis, names.redisPrefix);
-    const keeper = new FleetKeeper({ pool, coordinator, logger, readdRequest: (jobId) => addRequest(queue, jobId),
+    const keeper = new FleetKeeper({ pool, coordinator, logger, readdRequest: (job) => addRequest(queue, job),
       heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS,
       throttleLimits: { maxReplicationLagSeconds: config.THROTTLE_MAX_REPLICATION_LAG_SECONDS, maxDurationRatio: 3, minRate: config.THROTTLE_MIN_RATE } });
     await keeper.recoverRequests();
@@ -48,23 +55,19 @@ export async function runProducer(config: Config, logger: Logger): Promise<void>
       heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS }, logger);
 
     const worker = new Worker<BackfillRequest>(names.requestQueue, async (job) => {
-      logger.info({ jobId: job.data.jobId, request: job.id }, 'taking backfill request');
+      const parsed = backfillRequestSchema.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`malformed backfill request: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      const request = parsed.data;
+      logger.info({ jobId: request.jobId, request: job.id }, 'taking backfill request');
       await runBackfillRequest({
-        db: pool, publisher, logger, onProgress: (n) => job.updateProgress({ rangesPlanned: n }),
+        db: pool, planners, publisher, logger, onProgress: (n) => job.updateProgress({ rangesPlanned: n }),
         sizing: { targetMs: config.BACKFILL_TARGET_RANGE_MS, min: config.BACKFILL_MIN_RANGE_SIZE, max: config.BACKFILL_MAX_RANGE_SIZE },
         planningWindow: config.BACKFILL_PLANNING_WINDOW,
-      }, job.data.jobId);
+      }, request.jobId, request.token).catch((err: unknown) => failJobIfPermanent(pool, request.jobId, err));
       // Planning is paced by the consumers, so a request lasts as long as its job: take several at once.
-    }, { connection: bullRedis, prefix: names.bullPrefix, concurrency: 4, lockDuration: 30_000 });
+    }, { connection: bullRedis, prefix: names.bullPrefix, concurrency: REQUEST_CONCURRENCY, lockDuration: 30_000 });
     worker.on('error', (err) => logger.error({ err }, 'request worker error'));
-    worker.on('failed', (job, err) => {
-      const final = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);
-      logger.error({ err, request: job?.id, attempt: job?.attemptsMade }, final
-        ? 'backfill request failed on its last attempt; the job is marked failed'
-        : 'backfill request failed; BullMQ retries it with backoff');
-      // The ledger is the truth: a request that can no longer run must not leave its job `queued` forever.
-      if (final) void transitionJob(pool, job.data.jobId, ['queued', 'enumerating'], 'failed').catch(() => undefined);
-    });
+    worker.on('failed', (job, err) => logRequestFailure(logger, job, err));
     closer.add('request worker', () => worker.close());
     keeper.start();
     closer.add('fleet keeper', () => keeper.stop());
