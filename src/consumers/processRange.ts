@@ -4,6 +4,7 @@ import { PermanentError } from '../shared/errors.js';
 import { createdByOfJob } from '../shared/names.js';
 import type { RangeMessage } from '../shared/rangeMessage.js';
 import type { RangePhase } from '../shared/metrics/rangeObserver.js';
+import { verdictFor } from './jobStateWatcher.js';
 import { hasAnalysisValues, writeConverted, writeRowErrors, type ConvertedRow, type RowError } from './rangeWriter.js';
 
 /** What became of one range message. */
@@ -64,8 +65,14 @@ const MARK_DONE_SQL = `
    WHERE job_id = $1 AND range_id = $2
   RETURNING converted::float8 AS converted, failed::float8 AS failed, skipped::float8 AS skipped`;
 
-/** Job states in which a consumer does no work on the job's ranges (pause is handled before this). */
-const STOPPED_JOB_STATES = new Set(['cancelling', 'cancelled', 'rolling_back', 'rolled_back']);
+/**
+ * The job's state, read again under a share lock on its row right before the range is marked done. Cancel and
+ * rollback move the job with an UPDATE of that row, so they wait for a range that holds the lock, and a range
+ * whose job stopped meanwhile (its consumer froze past its heartbeat) sees it here and commits nothing.
+ * Taken at the end, not at the start: the lock then lasts one statement and the COMMIT, so pause, throttle and
+ * cancel wait milliseconds for ranges in flight, and share lockers overlapping end to end cannot starve them.
+ */
+const LOCK_JOB_SQL = 'SELECT state FROM backfill_jobs WHERE id = $1 FOR SHARE';
 
 /**
  * Process one range in ONE transaction: check it against the ledger, read its rows, convert them with
@@ -80,13 +87,16 @@ export async function processRange(pool: pg.Pool, message: RangeMessage, options
       options.onBackend?.((client as unknown as { processID: number }).processID);
     }
     await client.query('BEGIN');
-    await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(options.statementTimeoutMs)]);
+    // A consumer frozen between two statements (GC pause, stopped container) must not keep its locks — the job
+    // row's share lock above all — for ever: its session ends after the same limit as a statement.
+    await client.query(`SELECT set_config('statement_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $1, true)`,
+      [String(options.statementTimeoutMs)]);
     const ledger = await lockRange(client, message);
     if (ledger.state === 'done') {
       await client.query('ROLLBACK');
       return { kind: 'already-done' };
     }
-    if (STOPPED_JOB_STATES.has(ledger.job_state)) {
+    if (verdictFor(ledger.job_state) === 'drop') {
       await client.query('ROLLBACK');
       return { kind: 'job-stopped', jobState: ledger.job_state };
     }
@@ -94,7 +104,13 @@ export async function processRange(pool: pg.Pool, message: RangeMessage, options
       await client.query('ROLLBACK');
       return { kind: 'job-paused' };
     }
-    const outcome = await convertAndWrite(client, message, ledger, options);
+    const written = await convertAndWrite(client, message, ledger, options);
+    const jobState = await lockJob(client, message.jobId);
+    if (verdictFor(jobState) === 'drop') {
+      await client.query('ROLLBACK');
+      return { kind: 'job-stopped', jobState };
+    }
+    const outcome = await markDone(client, message, options.attempt, written);
     const committing = performance.now();
     await client.query('COMMIT');
     options.onPhase?.('commit', performance.now() - committing);
@@ -125,9 +141,17 @@ async function lockRange(client: pg.PoolClient, message: RangeMessage): Promise<
   return ledger;
 }
 
+/** What the range's writes left, before it is marked done. */
+interface RangeWrite {
+  converted: number;
+  skipped: number;
+  errors: RowError[];
+  durationMs: number;
+}
+
 async function convertAndWrite(
   client: pg.PoolClient, message: RangeMessage, ledger: LedgerRange, options: ProcessOptions,
-): Promise<RangeOutcome> {
+): Promise<RangeWrite> {
   const started = performance.now();
   const { rows } = await client.query<{ id: number; analysis_data: string | null; oversized_bytes: number | null; had_values: boolean }>(
     READ_ROWS_SQL, [message.startId, message.endId, options.maxBlobBytes ?? 2_147_483_647]);
@@ -166,10 +190,18 @@ async function convertAndWrite(
   options.onPhase?.('write', performance.now() - convertStarted - convertMs);
   // Converted rows that already had history for this version were written by an earlier job: skipped.
   skipped += converted.length - written - refusedByDatabase;
-  const durationMs = Math.round(performance.now() - started);
-  // The range's totals as the ledger now holds them (a re-run range adds to what it converted before).
-  const { rows: totals } = await client.query<{ converted: number; failed: number; skipped: number }>(MARK_DONE_SQL,
-    [message.jobId, message.rangeId, options.attempt, written, errors.length, skipped, durationMs]);
-  const rangeTotals = totals[0] ?? { converted: written, failed: errors.length, skipped };
-  return { kind: 'done', ...rangeTotals, durationMs, errors };
+  return { converted: written, skipped, errors, durationMs: Math.round(performance.now() - started) };
+}
+
+async function lockJob(client: pg.PoolClient, jobId: number): Promise<string> {
+  const { rows } = await client.query<{ state: string }>(LOCK_JOB_SQL, [jobId]);
+  return rows[0]?.state ?? 'missing';
+}
+
+/** Mark the range done; returns the range's totals as the ledger now holds them (a re-run range adds to what it converted before). */
+async function markDone(client: pg.PoolClient, message: RangeMessage, attempt: number, written: RangeWrite): Promise<RangeOutcome> {
+  const { rows } = await client.query<{ converted: number; failed: number; skipped: number }>(MARK_DONE_SQL,
+    [message.jobId, message.rangeId, attempt, written.converted, written.errors.length, written.skipped, written.durationMs]);
+  const totals = rows[0] ?? { converted: written.converted, failed: written.errors.length, skipped: written.skipped };
+  return { kind: 'done', ...totals, durationMs: written.durationMs, errors: written.errors };
 }
