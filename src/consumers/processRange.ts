@@ -15,7 +15,6 @@ export type RangeOutcome =
   | { kind: 'job-paused' };
 
 export interface ProcessOptions {
-  attempt: number;
   statementTimeoutMs: number;
   maxBlobBytes?: number;
   now?: () => Date;
@@ -60,8 +59,8 @@ const READ_ROWS_SQL = `
  */
 const MARK_DONE_SQL = `
   UPDATE backfill_ranges
-     SET state = 'done', attempts = $3, converted = coalesce(converted, 0) + $4, failed = $5,
-         skipped = greatest($6 - coalesce(converted, 0), 0), duration_ms = $7, last_error = NULL, finished_at = now()
+     SET state = 'done', converted = coalesce(converted, 0) + $3, failed = $4,
+         skipped = greatest($5 - coalesce(converted, 0), 0), duration_ms = $6, last_error = NULL, finished_at = now()
    WHERE job_id = $1 AND range_id = $2
   RETURNING converted::float8 AS converted, failed::float8 AS failed, skipped::float8 AS skipped`;
 
@@ -110,7 +109,7 @@ export async function processRange(pool: pg.Pool, message: RangeMessage, options
       await client.query('ROLLBACK');
       return { kind: 'job-stopped', jobState };
     }
-    const outcome = await markDone(client, message, options.attempt, written);
+    const outcome = await markDone(client, message, written);
     const committing = performance.now();
     await client.query('COMMIT');
     options.onPhase?.('commit', performance.now() - committing);
@@ -199,9 +198,9 @@ async function lockJob(client: pg.PoolClient, jobId: number): Promise<string> {
 }
 
 /** Mark the range done; returns the range's totals as the ledger now holds them (a re-run range adds to what it converted before). */
-async function markDone(client: pg.PoolClient, message: RangeMessage, attempt: number, written: RangeWrite): Promise<RangeOutcome> {
+async function markDone(client: pg.PoolClient, message: RangeMessage, written: RangeWrite): Promise<RangeOutcome> {
   const { rows } = await client.query<{ converted: number; failed: number; skipped: number }>(MARK_DONE_SQL,
-    [message.jobId, message.rangeId, attempt, written.converted, written.errors.length, written.skipped, written.durationMs]);
+    [message.jobId, message.rangeId, written.converted, written.errors.length, written.skipped, written.durationMs]);
   const totals = rows[0] ?? { converted: written.converted, failed: written.errors.length, skipped: written.skipped };
   return { kind: 'done', ...totals, durationMs: written.durationMs, errors: written.errors };
 }

@@ -19,11 +19,15 @@ export async function sleepAfterMarkDone(pool: pg.Pool, seconds: number): Promis
       FOR EACH ROW WHEN (NEW.state = 'done') EXECUTE FUNCTION test_fault_mark_done();`);
 }
 
-/** Sleep `seconds` each time a range is about to be marked failed (the consumer's last-attempt path). */
+/** Sleep `seconds` the first time a range is about to be marked failed (the consumer's last-attempt path). */
 export async function sleepBeforeMarkFailed(pool: pg.Pool, seconds: number): Promise<void> {
   await pool.query(`
+    CREATE SEQUENCE test_fault_mark_failed;
     CREATE FUNCTION test_fault_mark_failed() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN PERFORM pg_sleep(${seconds}); RETURN NEW; END $$;
+    BEGIN
+      IF nextval('test_fault_mark_failed') = 1 THEN PERFORM pg_sleep(${seconds}); END IF;
+      RETURN NEW;
+    END $$;
     CREATE TRIGGER test_fault_mark_failed BEFORE UPDATE ON backfill_ranges
       FOR EACH ROW WHEN (NEW.state = 'failed' AND OLD.state <> 'failed') EXECUTE FUNCTION test_fault_mark_failed();`);
 }
