@@ -23,6 +23,7 @@ export interface ConsumerSettings {
   prefetch: number;
   maxAttempts: number;
   statementTimeoutMs: number;
+  chunkRows: number;
   heartbeatTtlSeconds: number;
   maxBlobBytes?: number;
 }
@@ -157,7 +158,7 @@ export class RangeConsumer {
       let outcome: RangeOutcome;
       try {
         outcome = await processRange(this.deps.pool, message, {
-          statementTimeoutMs: this.settings.statementTimeoutMs,
+          statementTimeoutMs: this.settings.statementTimeoutMs, chunkRows: this.settings.chunkRows,
           ...(this.settings.maxBlobBytes ? { maxBlobBytes: this.settings.maxBlobBytes } : {}),
           onBackend: (pid) => this.backends.set(key, { jobId: message.jobId, pid }),
           onPhase: this.deps.metrics?.phase,
