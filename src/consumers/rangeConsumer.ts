@@ -148,6 +148,13 @@ export class RangeConsumer {
         this.deps.watcher.remember(message.jobId, claim.jobState);
         continue;
       }
+      if (claim?.rangeState === 'failed') {
+        // A copy of a range that already used its attempts: the ledger keeps it failed, with its reason, until
+        // `retry-failed` reopens and republishes it. Running it here would go round the retry queues uncounted.
+        this.deps.logger.info({ jobId: message.jobId, rangeId: message.rangeId }, 'dropping a copy of a range that is failed in the ledger');
+        delivery.ack();
+        return;
+      }
       if (claim?.attempts != null && claim.attempts > this.settings.maxAttempts) {
         await this.failRange(delivery, message, claim.attempts - 1, exhaustedReason(claim));
         return;

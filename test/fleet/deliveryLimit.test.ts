@@ -1,5 +1,8 @@
 import { expect } from 'chai';
+import amqp from 'amqplib';
 import { runCli } from '../helpers/cli.js';
+import { TEST_RABBITMQ_URL } from '../helpers/isolation.js';
+import { encodeRangeMessage } from '../../src/shared/rangeMessage.js';
 import { FleetHarness } from './fleetHarness.js';
 import { expectDatabaseMatchesConversion } from './expectedState.js';
 import { rangeStates, sleepingConsumerBackend } from './faults.js';
@@ -83,9 +86,27 @@ describe('backfill fleet: attempts are counted by the ledger, not by the broker'
         `SELECT attempts::int, last_error FROM backfill_ranges WHERE job_id = $1 AND state = 'failed'`, [jobId]);
       expect(rows[0]?.attempts).to.equal(3);
       expect(rows[0]?.last_error).to.match(/attempts/);
-      fleet.start(['consumer']);
+      const consumer = fleet.start(['consumer'], { LOG_LEVEL: 'info' });
       expect(await fleet.waitForJobEnd(jobId, 60_000)).to.equal('failed');
       expect(await rangeStates(fleet.pool, jobId)).to.deep.equal({ done: 2, failed: 1 });
+
+      // A stray copy of the failed range (a duplicate publish) is dropped: no attempt spent, its reason kept.
+      const failed = await fleet.pool.query<{ range_id: number; start_id: number; end_id: number }>(
+        `SELECT range_id::int, start_id::int, end_id::int FROM backfill_ranges WHERE job_id = $1 AND state = 'failed'`, [jobId]);
+      const range = failed.rows[0] as { range_id: number; start_id: number; end_id: number };
+      const connection = await amqp.connect(TEST_RABBITMQ_URL);
+      try {
+        const channel = await connection.createConfirmChannel();
+        channel.publish(fleet.names.workExchange, fleet.names.workRoutingKey,
+          encodeRangeMessage({ v: 1, jobId, rangeId: range.range_id, startId: range.start_id, endId: range.end_id }), { persistent: true });
+        await channel.waitForConfirms();
+      } finally {
+        await connection.close();
+      }
+      await fleet.waitFor(async () => /dropping a copy of a range that is failed/.test(consumer.output()), 'the copy dropped');
+      const after = await fleet.pool.query<{ attempts: number; last_error: string }>(
+        `SELECT attempts::int, last_error FROM backfill_ranges WHERE job_id = $1 AND state = 'failed'`, [jobId]);
+      expect(after.rows).to.deep.equal(rows);
     });
   });
 });
