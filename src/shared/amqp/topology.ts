@@ -54,6 +54,7 @@ export async function declareTopology(channel: Channel, names: FleetNames, optio
 export async function deleteTopology(channel: Channel, names: FleetNames, options: TopologyOptions): Promise<void> {
   for (let attempt = 1; attempt < options.maxAttempts; attempt++) await channel.deleteQueue(names.retryQueue(attempt));
   await channel.deleteQueue(names.workQueue);
+  for (const legacy of names.legacyWorkQueues) await channel.deleteQueue(legacy);
   await channel.deleteQueue(names.deadQueue);
   await channel.deleteExchange(names.workExchange);
   await channel.deleteExchange(names.deadExchange);
