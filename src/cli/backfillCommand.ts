@@ -4,6 +4,7 @@ import { createJob, getJob, latestJob, listJobs } from '../shared/ledger/jobs.js
 import { errorSummary, rowErrors } from '../shared/ledger/errors.js';
 import { collectJobStatus } from '../shared/status/jobStatus.js';
 import { UsageError } from '../shared/errors.js';
+import { rangeSizeProblem } from '../shared/config.js';
 import { withFleet, type FleetContext } from './fleetContext.js';
 import { analysisVersionOption, intOption } from './options.js';
 import { formatTable, printJson, printLine, printMessage } from './output.js';
@@ -19,7 +20,7 @@ export function registerBackfillCommand(program: Command): void {
   backfill.command('enqueue')
     .description('Record a backfill job (id bounds frozen now) and hand its request to the producers')
     .addOption(new Option('--analysis-version <v>', 'target analysis_version (1-20 chars; default ANALYSIS_VERSION)').argParser(analysisVersionOption))
-    .addOption(new Option('--range-size <n>', 'rows with legacy data per range (default BACKFILL_RANGE_SIZE)').argParser(intOption(1, 1_000_000)))
+    .addOption(new Option('--range-size <n>', 'rows with legacy data per range (default BACKFILL_RANGE_SIZE, at most BACKFILL_RANGE_SIZE_LIMIT)').argParser(intOption(1, 1_000_000)))
     .addOption(new Option('--from-id <a>', 'lowest track id to convert').argParser(intOption(0, 2_147_483_647)))
     .addOption(new Option('--to-id <b>', 'highest track id to convert').argParser(intOption(0, 2_147_483_647)))
     .option('--wait', 'follow the job until it ends (exit code as `backfill wait`)')
@@ -31,11 +32,14 @@ export function registerBackfillCommand(program: Command): void {
         throw new UsageError('--from-id must not be greater than --to-id');
       }
       await withFleet(async (ctx) => {
+        const rangeSize = opts.rangeSize ?? ctx.config.BACKFILL_RANGE_SIZE;
+        const tooLarge = rangeSizeProblem(ctx.config, rangeSize);
+        if (tooLarge) throw new UsageError(`--range-size ${rangeSize} ${tooLarge}`);
         const pool = await ctx.pool();
         const redis = await ctx.redis();
         const job = await createJob(pool, {
           analysisVersion: opts.analysisVersion ?? ctx.config.ANALYSIS_VERSION,
-          rangeSize: opts.rangeSize ?? ctx.config.BACKFILL_RANGE_SIZE,
+          rangeSize,
           fromId: opts.fromId, toId: opts.toId,
           requestedBy: `${userInfo().username}@${hostname()}`,
         });

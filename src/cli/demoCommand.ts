@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { seedDemoTracks } from '../demo/seedDemo.js';
-import { childEnvironment, getConfig } from '../shared/config.js';
+import { childEnvironment, getConfig, rangeSizeProblem } from '../shared/config.js';
+import { UsageError } from '../shared/errors.js';
 import { checkConnection, createPool } from '../shared/db/pool.js';
 import { ExitCode } from '../shared/exitCodes.js';
 import { formatDuration } from '../shared/status/eta.js';
@@ -17,11 +18,13 @@ export function registerDemoCommands(program: Command): void {
     .description('Run the whole backfill on this machine: a fresh demo database, migrated and seeded, a producer and consumers, live progress, a summary and db verify')
     .addOption(new Option('--tracks <n>', 'legacy tracks to seed').argParser(intOption(1, 50_000_000)).default(200_000))
     .addOption(new Option('--consumers <k>', 'consumer processes').argParser(intOption(1, 64)).default(3))
-    .addOption(new Option('--range-size <n>', 'rows per range').argParser(intOption(1, 1_000_000)).default(2000))
+    .addOption(new Option('--range-size <n>', 'rows per range (at most BACKFILL_RANGE_SIZE_LIMIT)').argParser(intOption(1, 1_000_000)).default(2000))
     .option('--database <name>', 'demo database name (dropped and recreated!)', 'tracktion_demo')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { tracks: number; consumers: number; rangeSize: number; database: string; json?: boolean }) => {
       const config = getConfig();
+      const tooLarge = rangeSizeProblem(config, opts.rangeSize);
+      if (tooLarge) throw new UsageError(`--range-size ${opts.rangeSize} ${tooLarge}`);
       const tty = process.stderr.isTTY;
       let lastLive = 0;
       const { runDemo } = await import('../demo/runDemo.js');

@@ -1,22 +1,28 @@
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { TransientError } from '../shared/errors.js';
 import type { FleetNames } from '../shared/names.js';
 
-/** Which attempt a delivery is: the producer starts at 1 and each trip through a retry queue adds one. */
-export function attemptOf(message: ConsumeMessage): number {
-  const header = message.properties.headers?.['x-attempt'];
-  const attempt = typeof header === 'number' ? header : Number(header);
-  return Number.isInteger(attempt) && attempt >= 1 && attempt <= 1000 ? attempt : 1;
-}
+/**
+ * How long a copy may wait for the broker's confirm. A blocked connection (memory or disk alarm) never
+ * confirms; the delivery must not wait for ever holding its prefetch slot: it is given back instead.
+ */
+const CONFIRM_TIMEOUT_MS = 30_000;
 
 function publishConfirmed(channel: ConfirmChannel, exchange: string, routingKey: string, message: ConsumeMessage,
   headers: Record<string, unknown>): Promise<void> {
   return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TransientError('publish_unconfirmed',
+      `the broker did not confirm the copy to ${exchange || routingKey} within ${CONFIRM_TIMEOUT_MS} ms`)), CONFIRM_TIMEOUT_MS);
     channel.publish(exchange, routingKey, message.content, {
       persistent: true,
       contentType: message.properties.contentType ?? 'application/json',
       messageId: message.properties.messageId,
       headers: { ...message.properties.headers, ...headers },
-    }, (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()));
+    }, (err) => {
+      clearTimeout(timer);
+      if (err) reject(new TransientError('publish_refused', `the broker refused the copy to ${exchange || routingKey}`, { cause: err }));
+      else resolve();
+    });
   });
 }
 

@@ -47,7 +47,7 @@ export async function runConsumer(config: Config, options: ConsumerOptions, logg
       { session, pool, coordinator, watcher, names, logger, metrics: metrics.observer },
       {
         consumerId, prefetch: options.prefetch, maxAttempts: config.BACKFILL_MAX_ATTEMPTS,
-        statementTimeoutMs: config.RANGE_STATEMENT_TIMEOUT_MS, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS,
+        statementTimeoutMs: config.RANGE_STATEMENT_TIMEOUT_MS, chunkRows: config.CONSUMER_CHUNK_ROWS, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS,
         maxBlobBytes: config.CONVERSION_MAX_BLOB_BYTES,
       },
     );

@@ -4,18 +4,21 @@ import { PermanentError } from '../shared/errors.js';
 import { createdByOfJob } from '../shared/names.js';
 import type { RangeMessage } from '../shared/rangeMessage.js';
 import type { RangePhase } from '../shared/metrics/rangeObserver.js';
+import { verdictFor } from './jobStateWatcher.js';
 import { hasAnalysisValues, writeConverted, writeRowErrors, type ConvertedRow, type RowError } from './rangeWriter.js';
 
 /** What became of one range message. */
 export type RangeOutcome =
+  /** `errors`: the range's latest row errors, for the live report (all of them are in the ledger). */
   | { kind: 'done'; converted: number; failed: number; skipped: number; durationMs: number; errors: RowError[] }
   | { kind: 'already-done' }
   | { kind: 'job-stopped'; jobState: string }
   | { kind: 'job-paused' };
 
 export interface ProcessOptions {
-  attempt: number;
   statementTimeoutMs: number;
+  /** Rows read, converted and written at a time (CONSUMER_CHUNK_ROWS): what bounds the consumer's memory. */
+  chunkRows: number;
   maxBlobBytes?: number;
   now?: () => Date;
   /** Told the PostgreSQL backend pid serving the range, so `cancel --force` can stop it. */
@@ -47,11 +50,11 @@ const LOCK_RANGE_SQL = `
  * it does not detoast) and sends NULL instead, so a 50 MB blob never reaches the consumer's memory.
  * `had_values` tells the write whether the track's current values need a snapshot for rollback.
  */
-const READ_ROWS_SQL = `
+const READ_CHUNK_SQL = `
   SELECT t.id, CASE WHEN octet_length(t.analysis_data) > $3 THEN NULL ELSE t.analysis_data END AS analysis_data,
          CASE WHEN octet_length(t.analysis_data) > $3 THEN octet_length(t.analysis_data) END AS oversized_bytes,
          ${hasAnalysisValues('t')} AS had_values
-    FROM tracks t WHERE t.id BETWEEN $1 AND $2 ORDER BY t.id`;
+    FROM tracks t WHERE t.id BETWEEN $1 AND $2 ORDER BY t.id LIMIT $4`;
 
 /**
  * A range run again by `retry-failed --rows` keeps the tracks it converted before: they now come back as
@@ -59,13 +62,19 @@ const READ_ROWS_SQL = `
  */
 const MARK_DONE_SQL = `
   UPDATE backfill_ranges
-     SET state = 'done', attempts = $3, converted = coalesce(converted, 0) + $4, failed = $5,
-         skipped = greatest($6 - coalesce(converted, 0), 0), duration_ms = $7, last_error = NULL, finished_at = now()
+     SET state = 'done', converted = coalesce(converted, 0) + $3, failed = $4,
+         skipped = greatest($5 - coalesce(converted, 0), 0), duration_ms = $6, last_error = NULL, finished_at = now()
    WHERE job_id = $1 AND range_id = $2
   RETURNING converted::float8 AS converted, failed::float8 AS failed, skipped::float8 AS skipped`;
 
-/** Job states in which a consumer does no work on the job's ranges (pause is handled before this). */
-const STOPPED_JOB_STATES = new Set(['cancelling', 'cancelled', 'rolling_back', 'rolled_back']);
+/**
+ * The job's state, read again under a share lock on its row right before the range is marked done. Cancel and
+ * rollback move the job with an UPDATE of that row, so they wait for a range that holds the lock, and a range
+ * whose job stopped meanwhile (its consumer froze past its heartbeat) sees it here and commits nothing.
+ * Taken at the end, not at the start: the lock then lasts one statement and the COMMIT, so pause, throttle and
+ * cancel wait milliseconds for ranges in flight, and share lockers overlapping end to end cannot starve them.
+ */
+const LOCK_JOB_SQL = 'SELECT state FROM backfill_jobs WHERE id = $1 FOR SHARE';
 
 /**
  * Process one range in ONE transaction: check it against the ledger, read its rows, convert them with
@@ -80,13 +89,16 @@ export async function processRange(pool: pg.Pool, message: RangeMessage, options
       options.onBackend?.((client as unknown as { processID: number }).processID);
     }
     await client.query('BEGIN');
-    await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(options.statementTimeoutMs)]);
+    // A consumer frozen between two statements (GC pause, stopped container) must not keep its locks — the job
+    // row's share lock above all — for ever: its session ends after the same limit as a statement.
+    await client.query(`SELECT set_config('statement_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $1, true)`,
+      [String(options.statementTimeoutMs)]);
     const ledger = await lockRange(client, message);
     if (ledger.state === 'done') {
       await client.query('ROLLBACK');
       return { kind: 'already-done' };
     }
-    if (STOPPED_JOB_STATES.has(ledger.job_state)) {
+    if (verdictFor(ledger.job_state) === 'drop') {
       await client.query('ROLLBACK');
       return { kind: 'job-stopped', jobState: ledger.job_state };
     }
@@ -94,7 +106,13 @@ export async function processRange(pool: pg.Pool, message: RangeMessage, options
       await client.query('ROLLBACK');
       return { kind: 'job-paused' };
     }
-    const outcome = await convertAndWrite(client, message, ledger, options);
+    const written = await convertAndWrite(client, message, ledger, options);
+    const jobState = await lockJob(client, message.jobId);
+    if (verdictFor(jobState) === 'drop') {
+      await client.query('ROLLBACK');
+      return { kind: 'job-stopped', jobState };
+    }
+    const outcome = await markDone(client, message, written);
     const committing = performance.now();
     await client.query('COMMIT');
     options.onPhase?.('commit', performance.now() - committing);
@@ -125,19 +143,65 @@ async function lockRange(client: pg.PoolClient, message: RangeMessage): Promise<
   return ledger;
 }
 
+/** What the range's writes left, before it is marked done. */
+interface RangeWrite {
+  converted: number;
+  skipped: number;
+  /** Row errors of the whole range (all written to the ledger) … */
+  failed: number;
+  /** … and the latest of them, kept for the live report (the coordinator keeps only the latest anyway). */
+  recentErrors: RowError[];
+  durationMs: number;
+}
+
+/** Row errors of a range kept in memory for the report, whatever the range's size. */
+const RECENT_ERRORS_REPORTED = 100;
+
+type RangeRow = { id: number; analysis_data: string | null; oversized_bytes: number | null; had_values: boolean };
+
+/**
+ * Read, convert and write the range chunk by chunk (keyset on the track id, CONSUMER_CHUNK_ROWS rows at a
+ * time), all inside the range's one transaction: memory holds one chunk, whatever the range's size, and
+ * the range still commits (or rolls back) as a whole, so exactly once is kept. A range no larger than a chunk
+ * — every default range — is one read and one write, as before chunking.
+ */
 async function convertAndWrite(
   client: pg.PoolClient, message: RangeMessage, ledger: LedgerRange, options: ProcessOptions,
-): Promise<RangeOutcome> {
+): Promise<RangeWrite> {
   const started = performance.now();
-  const { rows } = await client.query<{ id: number; analysis_data: string | null; oversized_bytes: number | null; had_values: boolean }>(
-    READ_ROWS_SQL, [message.startId, message.endId, options.maxBlobBytes ?? 2_147_483_647]);
-  const convertStarted = performance.now();
-  options.onPhase?.('read', convertStarted - started);
   const convert = createLegacyConverter({
     analysisVersion: ledger.analysis_version,
     now: options.now?.() ?? new Date(),
     ...(options.maxBlobBytes ? { maxBytes: options.maxBlobBytes } : {}),
   });
+  const phases = { read: 0, convert: 0, write: 0 };
+  const total: RangeWrite = { converted: 0, skipped: 0, failed: 0, recentErrors: [], durationMs: 0 };
+  for (let fromId = message.startId; fromId <= message.endId;) {
+    const reading = performance.now();
+    const { rows } = await client.query<RangeRow>(READ_CHUNK_SQL,
+      [fromId, message.endId, options.maxBlobBytes ?? 2_147_483_647, options.chunkRows]);
+    phases.read += performance.now() - reading;
+    const chunk = await convertAndWriteChunk(client, message, ledger, rows, convert, options, phases);
+    total.converted += chunk.converted;
+    total.skipped += chunk.skipped;
+    total.failed += chunk.errors.length;
+    total.recentErrors = [...total.recentErrors, ...chunk.errors].slice(-RECENT_ERRORS_REPORTED);
+    const last = rows[rows.length - 1];
+    if (rows.length < options.chunkRows || !last) break;
+    fromId = last.id + 1;
+  }
+  options.onPhase?.('read', phases.read);
+  options.onPhase?.('convert', phases.convert);
+  options.onPhase?.('write', phases.write);
+  total.durationMs = Math.round(performance.now() - started);
+  return total;
+}
+
+async function convertAndWriteChunk(
+  client: pg.PoolClient, message: RangeMessage, ledger: LedgerRange, rows: RangeRow[],
+  convert: ReturnType<typeof createLegacyConverter>, options: ProcessOptions, phases: { convert: number; write: number },
+): Promise<{ converted: number; skipped: number; errors: RowError[] }> {
+  const convertStarted = performance.now();
   const converted: ConvertedRow[] = [];
   const errors: RowError[] = [];
   let skipped = 0;
@@ -153,7 +217,7 @@ async function convertAndWrite(
     else skipped++;
   }
   const convertMs = performance.now() - convertStarted;
-  options.onPhase?.('convert', convertMs);
+  phases.convert += convertMs;
   const ctx = {
     jobId: message.jobId, rangeId: message.rangeId, analysisVersion: ledger.analysis_version,
     createdBy: createdByOfJob(message.jobId),
@@ -163,13 +227,21 @@ async function convertAndWrite(
   const written = await writeConverted(client, converted, ctx, errors);
   const refusedByDatabase = errors.length - errorsBeforeWrite;
   await writeRowErrors(client, ctx, errors);
-  options.onPhase?.('write', performance.now() - convertStarted - convertMs);
+  phases.write += performance.now() - convertStarted - convertMs;
   // Converted rows that already had history for this version were written by an earlier job: skipped.
   skipped += converted.length - written - refusedByDatabase;
-  const durationMs = Math.round(performance.now() - started);
-  // The range's totals as the ledger now holds them (a re-run range adds to what it converted before).
-  const { rows: totals } = await client.query<{ converted: number; failed: number; skipped: number }>(MARK_DONE_SQL,
-    [message.jobId, message.rangeId, options.attempt, written, errors.length, skipped, durationMs]);
-  const rangeTotals = totals[0] ?? { converted: written, failed: errors.length, skipped };
-  return { kind: 'done', ...rangeTotals, durationMs, errors };
+  return { converted: written, skipped, errors };
+}
+
+async function lockJob(client: pg.PoolClient, jobId: number): Promise<string> {
+  const { rows } = await client.query<{ state: string }>(LOCK_JOB_SQL, [jobId]);
+  return rows[0]?.state ?? 'missing';
+}
+
+/** Mark the range done; returns the range's totals as the ledger now holds them (a re-run range adds to what it converted before). */
+async function markDone(client: pg.PoolClient, message: RangeMessage, written: RangeWrite): Promise<RangeOutcome> {
+  const { rows } = await client.query<{ converted: number; failed: number; skipped: number }>(MARK_DONE_SQL,
+    [message.jobId, message.rangeId, written.converted, written.failed, written.skipped, written.durationMs]);
+  const totals = rows[0] ?? { converted: written.converted, failed: written.failed, skipped: written.skipped };
+  return { kind: 'done', ...totals, durationMs: written.durationMs, errors: written.recentErrors };
 }

@@ -5,22 +5,25 @@ import type pg from 'pg';
 import type { Coordinator } from '../shared/coordinator/coordinator.js';
 import { PermanentError, errorMessage } from '../shared/errors.js';
 import { finishJobIfDone } from '../shared/ledger/jobs.js';
-import { markRangeFailed } from '../shared/ledger/ranges.js';
+import { claimRangeAttempt, markRangeFailed, type RangeClaim } from '../shared/ledger/ranges.js';
 import type { Logger } from '../shared/logger.js';
 import type { FleetNames } from '../shared/names.js';
 import { parseRangeMessage, type RangeMessage } from '../shared/rangeMessage.js';
-import { attemptOf } from './deliveryRouting.js';
 import { Delivery } from './delivery.js';
 import { isTransientDatabaseError } from './pgErrors.js';
 import { processRange, type RangeOutcome } from './processRange.js';
-import { verdictFor, type JobStateWatcher } from './jobStateWatcher.js';
+import { IDLE_JOB_STATES, verdictFor, type JobStateWatcher } from './jobStateWatcher.js';
 import type { RangeObserver } from '../shared/metrics/rangeObserver.js';
+
+/** A delivery whose handling ended without settling it is given back after this pause (no hot loop while a service is down). */
+const UNSETTLED_GIVE_BACK_DELAY_MS = 1000;
 
 export interface ConsumerSettings {
   consumerId: string;
   prefetch: number;
   maxAttempts: number;
   statementTimeoutMs: number;
+  chunkRows: number;
   heartbeatTtlSeconds: number;
   maxBlobBytes?: number;
 }
@@ -98,7 +101,8 @@ export class RangeConsumer {
     this.inFlightRanges.set(key, parsed.ok ? `${parsed.message.jobId}:${parsed.message.rangeId}` : 'malformed');
     this.deps.metrics?.started();
     const work = this.handle(delivery)
-      .catch((err: unknown) => this.deps.logger.error({ err }, 'delivery handling failed; the message will be redelivered'))
+      .catch((err: unknown) => this.deps.logger.error({ err }, 'delivery handling failed'))
+      .then(() => this.giveBackUnsettled(delivery))
       .finally(() => {
         this.inFlight.delete(key);
         this.inFlightRanges.delete(key);
@@ -110,6 +114,20 @@ export class RangeConsumer {
     void this.beat();
   }
 
+  /**
+   * The one place that makes sure every delivery is settled: whatever path handling took — including a failure
+   * path that failed itself (the ledger unreachable while marking a range failed, a retry copy the broker did not
+   * confirm) — a delivery still in hand is given back to the queue, so the broker delivers it again and this
+   * consumer's prefetch slot frees up. Giving back spends no attempt: the ledger counts starts, not deliveries.
+   */
+  private async giveBackUnsettled(delivery: Delivery): Promise<void> {
+    if (delivery.settled) return;
+    this.deps.logger.warn({ range: this.inFlightRanges.get(delivery.key) },
+      'the delivery was not settled: giving it back to the queue, the broker redelivers it');
+    if (!this.stopping) await new Promise((resolve) => setTimeout(resolve, UNSETTLED_GIVE_BACK_DELAY_MS));
+    delivery.requeue();
+  }
+
   private async handle(delivery: Delivery): Promise<void> {
     const parsed = parseRangeMessage(delivery.message.content);
     if (!parsed.ok) {
@@ -119,17 +137,35 @@ export class RangeConsumer {
       return;
     }
     const message = parsed.message;
-    const attempt = attemptOf(delivery.message);
     const key = delivery.key;
     for (;;) {
       // A job known to be paused is not even opened; the ledger check inside the range catches the rest.
       if (verdictFor(this.deps.watcher.known(message.jobId)) === 'wait' && !(await this.holdWhilePaused(delivery, message))) return;
       if (!(await this.obeyThrottle(delivery, message))) return;
+      // The start is counted (and committed) before the range transaction; throws, unsettled, without the ledger.
+      const claim = await claimRangeAttempt(this.deps.pool, message, IDLE_JOB_STATES);
+      if (claim && claim.attempts === null && verdictFor(claim.jobState) === 'wait') {
+        this.deps.watcher.remember(message.jobId, claim.jobState);
+        continue;
+      }
+      if (claim?.rangeState === 'failed') {
+        // A copy of a range that already used its attempts: the ledger keeps it failed, with its reason, until
+        // `retry-failed` reopens and republishes it. Running it here would go round the retry queues uncounted.
+        this.deps.logger.info({ jobId: message.jobId, rangeId: message.rangeId }, 'dropping a copy of a range that is failed in the ledger');
+        delivery.ack();
+        return;
+      }
+      if (claim?.attempts != null && claim.attempts > this.settings.maxAttempts) {
+        await this.failRange(delivery, message, claim.attempts - 1, exhaustedReason(claim));
+        return;
+      }
+      // Not counted: unknown or stale (processRange rejects it), done, or its job stopped (processRange says so).
+      const attempt = claim?.attempts ?? 1;
       const started = performance.now();
       let outcome: RangeOutcome;
       try {
         outcome = await processRange(this.deps.pool, message, {
-          attempt, statementTimeoutMs: this.settings.statementTimeoutMs,
+          statementTimeoutMs: this.settings.statementTimeoutMs, chunkRows: this.settings.chunkRows,
           ...(this.settings.maxBlobBytes ? { maxBlobBytes: this.settings.maxBlobBytes } : {}),
           onBackend: (pid) => this.backends.set(key, { jobId: message.jobId, pid }),
           onPhase: this.deps.metrics?.phase,
@@ -204,7 +240,7 @@ export class RangeConsumer {
   }
 
   private async handleFailure(delivery: Delivery, message: RangeMessage, attempt: number, err: unknown): Promise<void> {
-    const { logger, pool } = this.deps;
+    const { logger } = this.deps;
     const jobState = await this.deps.watcher.fromLedger(message.jobId).catch(() => undefined);
     if (verdictFor(jobState) === 'drop') {
       logger.info({ jobId: message.jobId, rangeId: message.rangeId, state: jobState }, 'range stopped: its job is being cancelled');
@@ -222,14 +258,20 @@ export class RangeConsumer {
       await delivery.retry(attempt, reason);
       this.deps.metrics?.failed(message.jobId, 'retried');
     } else {
-      logger.error(log, 'range failed on its last attempt; marking it failed and dead-lettering it');
-      await markRangeFailed(pool, message.jobId, message.rangeId, attempt, reason);
-      await delivery.deadLetter(`attempts exhausted: ${reason}`);
-      this.deps.metrics?.failed(message.jobId, 'failed');
-      await this.safely(() => this.deps.coordinator.recordRange(message.jobId,
-        { rangeId: message.rangeId, outcome: 'failed', converted: 0, failed: 0, skipped: 0 }));
-      await this.safely(() => finishJobIfDone(pool, message.jobId));
+      await this.failRange(delivery, message, attempt, `attempts exhausted: ${reason}`);
     }
+  }
+
+  /** The range used its attempts: failed in the ledger (first), then the message dead-lettered, then the job closed if it was the last. */
+  private async failRange(delivery: Delivery, message: RangeMessage, attempts: number, reason: string): Promise<void> {
+    const { logger, pool } = this.deps;
+    logger.error({ jobId: message.jobId, rangeId: message.rangeId, attempts, reason }, 'range used its attempts; marking it failed and dead-lettering it');
+    await markRangeFailed(pool, message.jobId, message.rangeId, attempts, reason);
+    await delivery.deadLetter(reason);
+    this.deps.metrics?.failed(message.jobId, 'failed');
+    await this.safely(() => this.deps.coordinator.recordRange(message.jobId,
+      { rangeId: message.rangeId, outcome: 'failed', converted: 0, failed: 0, skipped: 0 }));
+    await this.safely(() => finishJobIfDone(pool, message.jobId));
   }
 
   /** Redis is a cache: a failed report is logged and later rebuilt from the ledger, never fatal. */
@@ -256,4 +298,11 @@ export class RangeConsumer {
       currentRanges: [...this.inFlightRanges.values()], startedAt: this.startedAt,
     }, this.settings.heartbeatTtlSeconds));
   }
+}
+
+/** Why a range that was started more times than it has attempts is failed without starting it again. */
+function exhaustedReason(claim: RangeClaim): string {
+  const starts = (claim.attempts ?? 1) - 1;
+  return `attempts exhausted: started ${starts} time(s) without finishing (its consumer stopped, was killed or lost `
+    + `the database inside it)${claim.lastError ? `; last error: ${claim.lastError}` : ''}`;
 }

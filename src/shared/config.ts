@@ -60,9 +60,16 @@ const envSchema = z.object({
   // Bigger ranges go faster but cost consumer memory (npm run bench, 1M tracks: 2,000 → ~140 MB peak RSS,
   // 3,000 → ~155 MB, 10,000 → ~195 MB). The default keeps a consumer under 150 MB; raise it where memory is cheap.
   BACKFILL_MAX_RANGE_SIZE: intIn(1, 1_000_000).default(2000),
+  // The largest range size anyone may ask for (enqueue --range-size, BACKFILL_RANGE_SIZE, the adaptive maximum).
+  // Memory is bounded by CONSUMER_CHUNK_ROWS whatever the size; this bounds one range transaction instead: the
+  // row locks and WAL it holds until COMMIT, and the work a failed attempt throws away.
+  BACKFILL_RANGE_SIZE_LIMIT: intIn(1, 1_000_000).default(100_000),
   BACKFILL_PLANNING_WINDOW: intIn(1, 1_000_000).default(100),
   // 1 measured fastest on 2 cores: more ranges in flight only make their writes compete for CPU (npm run bench).
   CONSUMER_PREFETCH: intIn(1, 1000).default(1),
+  // Rows a consumer reads, converts and writes at a time inside a range's transaction: what bounds its memory
+  // (~4 KB a row in flight). Above the default range size, so a default range is one chunk, as fast as before.
+  CONSUMER_CHUNK_ROWS: intIn(100, 100_000).default(5000),
   BACKFILL_MAX_ATTEMPTS: intIn(1, 100).default(5),
   BACKFILL_RETRY_BASE_MS: intIn(10, 3_600_000).default(1000),
   RANGE_STATEMENT_TIMEOUT_MS: intIn(100, 3_600_000).default(60_000),
@@ -87,12 +94,28 @@ const envSchema = z.object({
   DASHBOARD_TOKEN: z.string().min(16, 'must be at least 16 characters').max(512, 'must be at most 512 characters').optional(),
 });
 
+/** Sizes the operator can set must fit the limit: a clear error at start-up, not a refused enqueue later. */
+const RANGE_SIZES_WITHIN_LIMIT = ['BACKFILL_RANGE_SIZE', 'BACKFILL_MAX_RANGE_SIZE', 'BACKFILL_MIN_RANGE_SIZE'] as const;
+const checkedEnvSchema = envSchema.superRefine((config, ctx) => {
+  for (const name of RANGE_SIZES_WITHIN_LIMIT) {
+    const problem = rangeSizeProblem(config, config[name]);
+    if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+  }
+});
+
 export type Config = Readonly<z.infer<typeof envSchema>>;
+
+/** Why a range size cannot be used (above BACKFILL_RANGE_SIZE_LIMIT), or undefined when it can. */
+export function rangeSizeProblem(config: Pick<Config, 'BACKFILL_RANGE_SIZE_LIMIT'>, size: number): string | undefined {
+  return size > config.BACKFILL_RANGE_SIZE_LIMIT
+    ? `must not exceed BACKFILL_RANGE_SIZE_LIMIT (${config.BACKFILL_RANGE_SIZE_LIMIT}); raise that setting to allow larger ranges`
+    : undefined;
+}
 export type Env = Record<string, string | undefined>;
 
 /** Parse an environment into the frozen config; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Env): Config {
-  const result = envSchema.safeParse(dropEmpty(env));
+  const result = checkedEnvSchema.safeParse(dropEmpty(env));
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`bad configuration — ${problems.join('; ')}`);

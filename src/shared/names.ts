@@ -5,8 +5,13 @@
 export interface FleetNames {
   /** Exchange the producer publishes range messages to (direct). */
   workExchange: string;
-  /** Durable quorum queue the consumers read. */
+  /**
+   * Durable quorum queue the consumers read. Its name carries a version because a queue's arguments are part
+   * of its identity: a queue declared with other arguments is a new queue, never a redeclaration.
+   */
   workQueue: string;
+  /** Work queues of earlier versions, deleted when the topology is declared (their ranges are republished from the ledger). */
+  legacyWorkQueues: string[];
   /** Routing key of range messages on the work exchange. */
   workRoutingKey: string;
   /** Retry queues, one per attempt, each with a longer TTL; expired messages go back to the work exchange. */
@@ -24,7 +29,9 @@ export interface FleetNames {
 export function fleetNames(namespace: string): FleetNames {
   return {
     workExchange: `${namespace}.backfill`,
-    workQueue: `${namespace}.backfill.ranges`,
+    // v2: no x-delivery-limit (attempts are counted by the ledger); v1 was `${namespace}.backfill.ranges`.
+    workQueue: `${namespace}.backfill.ranges.v2`,
+    legacyWorkQueues: [`${namespace}.backfill.ranges`],
     workRoutingKey: 'range',
     retryQueue: (attempt) => `${namespace}.backfill.retry.${attempt}`,
     deadExchange: `${namespace}.backfill.dlx`,

@@ -56,6 +56,12 @@ export class OwnRabbit {
     await this.ctl(['close_all_connections', 'test: connections closed on purpose']);
   }
 
+  /** Apply a policy to this node's queues matching `pattern` (e.g. make them refuse every publish). */
+  async setPolicy(name: string, pattern: string, definition: Record<string, unknown>): Promise<void> {
+    const code = await this.ctl(['set_policy', name, pattern, JSON.stringify(definition), '--apply-to', 'queues']);
+    if (code !== 0) throw new Error(`rabbitmqctl set_policy exited with ${code}`);
+  }
+
   /** Stop the node and start it again with the same data (durable queues and persistent messages survive). */
   async restart(): Promise<void> {
     await this.ctl(['stop']);

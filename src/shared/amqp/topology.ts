@@ -15,25 +15,27 @@ export function retryDelayMs(attempt: number, baseMs: number): number {
 
 /**
  * Declare the data plane; both producer and consumers call this so either may start first.
- * - work queue: durable quorum queue. `x-delivery-limit` dead-letters a message that keeps killing its
- *   consumer (RabbitMQ 3.10 sets no limit by default); a normal failure never reaches it because the
- *   consumer routes retries itself.
+ * - work queue: durable quorum queue without `x-delivery-limit`. RabbitMQ 3.10 counts every return toward
+ *   that limit — a held message given back on shutdown, pause or channel close — and would dead-letter a
+ *   range behind the ledger's back. The ledger counts attempts instead (claimRangeAttempt): only starts count,
+ *   so a range that keeps killing its consumer still fails, and giving a message back is free.
+ * - legacy work queues (declared with other arguments, under other names) are deleted: nothing reads them any
+ *   more, and while bound they would collect a copy of every range. Their messages are not lost: the ledger
+ *   still has those ranges open, and the producer's start-up (or `backfill resume-lost`) republishes them.
  * - retry queues: a message waits out the TTL, then dead-letters back to the work exchange.
  * - dead-letter exchange + queue: messages that will never be processed, with a reason header.
- * Arguments are part of a queue's identity: changing BACKFILL_MAX_ATTEMPTS needs the queues deleted first.
+ * Arguments are part of a queue's identity: changing BACKFILL_RETRY_BASE_MS needs the retry queues deleted first.
  */
 export async function declareTopology(channel: Channel, names: FleetNames, options: TopologyOptions): Promise<void> {
   await channel.assertExchange(names.workExchange, 'direct', { durable: true });
   await channel.assertExchange(names.deadExchange, 'fanout', { durable: true });
   await channel.assertQueue(names.deadQueue, { durable: true });
   await channel.bindQueue(names.deadQueue, names.deadExchange, '');
+  // Deleting a queue that does not exist is no error in RabbitMQ.
+  for (const legacy of names.legacyWorkQueues) await channel.deleteQueue(legacy);
   await channel.assertQueue(names.workQueue, {
     durable: true,
-    arguments: {
-      'x-queue-type': 'quorum',
-      'x-delivery-limit': options.maxAttempts * 2,
-      'x-dead-letter-exchange': names.deadExchange,
-    },
+    arguments: { 'x-queue-type': 'quorum', 'x-dead-letter-exchange': names.deadExchange },
   });
   await channel.bindQueue(names.workQueue, names.workExchange, names.workRoutingKey);
   for (let attempt = 1; attempt < options.maxAttempts; attempt++) {
@@ -52,6 +54,7 @@ export async function declareTopology(channel: Channel, names: FleetNames, optio
 export async function deleteTopology(channel: Channel, names: FleetNames, options: TopologyOptions): Promise<void> {
   for (let attempt = 1; attempt < options.maxAttempts; attempt++) await channel.deleteQueue(names.retryQueue(attempt));
   await channel.deleteQueue(names.workQueue);
+  for (const legacy of names.legacyWorkQueues) await channel.deleteQueue(legacy);
   await channel.deleteQueue(names.deadQueue);
   await channel.deleteExchange(names.workExchange);
   await channel.deleteExchange(names.deadExchange);

@@ -165,3 +165,36 @@ export async function finishedRanges(db: pg.Pool | pg.PoolClient, jobId: number)
   );
   return rows;
 }
+
+/** What the ledger says as a delivery of a range is about to start it. */
+export interface RangeClaim {
+  rangeState: RangeState;
+  jobState: string;
+  /** Starts of the range so far, this one included; null when this delivery was not counted (range done or failed, job idle). */
+  attempts: number | null;
+  lastError: string | null;
+}
+
+/**
+ * Count one start of a range, committed before its transaction begins: a consumer killed inside the range
+ * (a poison range, an OOM kill) still spent the attempt, while a message only held, drained or given back
+ * never reaches this and spends nothing. Only a delivery that matches the ledger's range counts (a forged or
+ * stale message spends no attempt of the real range), and only while the range is open (pending, published)
+ * and its job is not in one of `idleJobStates` (paused, stopped). Undefined when the ledger has no such range.
+ */
+export async function claimRangeAttempt(
+  db: pg.Pool | pg.PoolClient, range: { jobId: number; rangeId: number; startId: number; endId: number }, idleJobStates: readonly string[],
+): Promise<RangeClaim | undefined> {
+  const { rows } = await db.query<RangeClaim>(
+    `WITH claimed AS (
+       UPDATE backfill_ranges r SET attempts = r.attempts + 1
+        WHERE r.job_id = $1 AND r.range_id = $2 AND r.start_id = $3 AND r.end_id = $4 AND r.state IN ('pending', 'published')
+          AND EXISTS (SELECT 1 FROM backfill_jobs j WHERE j.id = r.job_id AND NOT (j.state = ANY($5::text[])))
+       RETURNING r.attempts)
+     SELECT r.state AS "rangeState", j.state AS "jobState", (SELECT attempts::float8 FROM claimed) AS attempts, r.last_error AS "lastError"
+       FROM backfill_ranges r JOIN backfill_jobs j ON j.id = r.job_id
+      WHERE r.job_id = $1 AND r.range_id = $2 AND r.start_id = $3 AND r.end_id = $4`,
+    [range.jobId, range.rangeId, range.startId, range.endId, idleJobStates],
+  );
+  return rows[0];
+}
