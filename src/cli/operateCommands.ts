@@ -107,9 +107,9 @@ export function registerOperateCommands(program: Command): void {
         throw new UsageError('add --yes to roll back');
       }
       const tty = process.stderr.isTTY;
-      const result = await rollbackJob(pool, job.id, operator(), { keepLaterWrites: opts.keepLaterWrites ?? false }, (p) => {
+      const result = await rollbackJob(pool, job.id, operator(), (p) => {
         if (tty) process.stderr.write(`\r\x1b[2Krolling back: ${p.rangesDone}/${p.rangesTotal} ranges, ${p.tracksRestored} tracks restored`);
-      });
+      }, { keepLaterWrites: opts.keepLaterWrites ?? false });
       if (tty) process.stderr.write('\n');
       if (opts.json) printJson({ jobId: job.id, ...result });
       else printLine(formatRollbackResult(job.id, result));

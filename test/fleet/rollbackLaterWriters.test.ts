@@ -12,7 +12,11 @@ interface RollbackJson {
   tracksRestored: number;
   keptOverwrittenByJobs: { tracks: number; sampleTrackIds: number[] };
   keptChangedOutsideBackfill: { tracks: number; sampleTrackIds: number[] };
+  snapshotsRelinked: number;
 }
+
+/** A seeded track with a good legacy blob (seed row 200), inside the second job's bounds. */
+const EARLIER_VALUES_TRACK = 220;
 
 const TRACK_VALUES_SQL = `
   SELECT id, energy_level, danceability, valence, acousticness, instrumentalness, analysis_version, analysis_metadata::text
@@ -46,8 +50,12 @@ describe('backfill rollback respects later writers', function () {
     await db?.drop();
   });
 
-  /** Tracks the application changed itself, and the ids of tracks both jobs converted. */
+  /**
+   * Two jobs (the second over ids up to 600 only) and three writes of the application: one before the first
+   * job (that job snapshots it), one between the jobs (the second job snapshots it), one after both.
+   */
   async function twoJobsAndApplicationWrites() {
+    await pool.query(`UPDATE tracks SET energy_level = 0.333, analysis_version = 'v0' WHERE id = $1`, [EARLIER_VALUES_TRACK]);
     const first = await runJobInProcess(pool, { analysisVersion: 'v1', rangeSize: 100 });
     // The application rewrites one converted track before the second job runs (the second job snapshots it)…
     const beforeSecond = await pool.query<{ id: number }>(
@@ -93,6 +101,8 @@ describe('backfill rollback respects later writers', function () {
     expect(report.keptOverwrittenByJobs.tracks).to.equal(overlap);
     expect(report.keptOverwrittenByJobs.sampleTrackIds).to.include(appBefore);
     expect(report.keptChangedOutsideBackfill).to.deep.equal({ tracks: 1, sampleTrackIds: [appAfter] });
+    // Every snapshot of the second job that held the first job's values, i.e. all but the application's track.
+    expect(report.snapshotsRelinked).to.equal(overlap - 1);
     expect(await jobState(first)).to.equal('rolled_back');
     expect(await historyOf(first), 'the rolled-back job\'s history is gone').to.equal(0);
     expect(await historyOf(second), 'the later job\'s history stays').to.equal(v2History);
@@ -107,12 +117,14 @@ describe('backfill rollback respects later writers', function () {
     const second_ = await cli([String(second), '--yes', '--json']);
     expect(second_.code, second_.stderr).to.equal(0);
     expect(await historyOf(second)).to.equal(0);
-    // Before the first job every track had no values; the application's two writes are all that is left.
+    // Before the first job only the application's track had values; with its later two writes that is all that is left.
     const withValues = await pool.query<{ id: number; energy_level: number | null; danceability: number | null; analysis_version: string | null }>(
       `SELECT id, energy_level, danceability, analysis_version FROM tracks
         WHERE energy_level IS NOT NULL OR danceability IS NOT NULL OR valence IS NOT NULL OR acousticness IS NOT NULL
            OR instrumentalness IS NOT NULL OR analysis_version IS NOT NULL OR analysis_metadata IS NOT NULL ORDER BY id`);
-    expect(withValues.rows.map((r) => r.id)).to.deep.equal([appBefore, appAfter].sort((a, b) => a - b));
+    expect(withValues.rows.map((r) => r.id)).to.deep.equal([appBefore, EARLIER_VALUES_TRACK, appAfter].sort((a, b) => a - b));
+    expect(withValues.rows.find((r) => r.id === EARLIER_VALUES_TRACK), 'what was there before the first job')
+      .to.deep.equal({ id: EARLIER_VALUES_TRACK, energy_level: 0.333, danceability: null, analysis_version: 'v0' });
     expect(withValues.rows.find((r) => r.id === appBefore)).to.include({ energy_level: 0.111, analysis_version: 'app' });
     expect(withValues.rows.find((r) => r.id === appAfter)).to.include({ danceability: 0.222, analysis_version: 'v1' });
   });

@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { getJob, transitionJob, type JobState } from '../ledger/jobs.js';
 import { rangesInStates, type PlannedRange } from '../ledger/ranges.js';
 import { createdByOfJob } from '../names.js';
-import { LATER_WRITERS_SQL, OTHER_JOBS_SQL, RESTORE_RANGE_SQL, RETIRE_RANGE_SQL, ROLLBACK_PLAN_SQL, SAMPLE_SIZE } from './rollbackSql.js';
+import { LATER_WRITERS_SQL, LOCK_DONE_RANGE_SQL, OTHER_JOBS_SQL, RESTORE_RANGE_SQL, RETIRE_RANGE_SQL, ROLLBACK_PLAN_SQL, SAMPLE_SIZE } from './rollbackSql.js';
 
 /**
  * `backfill rollback`: undo a stopped job range by range (resumable). A track is restored only while it still
@@ -90,7 +90,8 @@ export function laterWritersRefusal(jobId: number, writers: LaterWriter[]): stri
 
 /** Refuses while the job may still write, or while later jobs wrote over its tracks (unless told to keep those writes). */
 export async function rollbackJob(
-  pool: pg.Pool, jobId: number, actor: string, options: RollbackOptions, onProgress: (p: RollbackProgress) => void,
+  pool: pg.Pool, jobId: number, actor: string, onProgress: (p: RollbackProgress) => void,
+  options: RollbackOptions = { keepLaterWrites: false },
 ): Promise<RollbackProgress> {
   const job = await getJob(pool, jobId);
   if (!job) throw new UsageError(`no backfill job ${jobId}`);
@@ -133,6 +134,12 @@ async function rollbackRange(
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    // A second rollback of the same job running at once waits here, then finds the range rolled back.
+    const { rows: open } = await client.query(LOCK_DONE_RANGE_SQL, [jobId, range.rangeId]);
+    if (open.length === 0) {
+      await client.query('ROLLBACK');
+      return;
+    }
     const { rows } = await client.query<{ restored: number; kept_by_jobs: number; kept_changed: number; sample_by_jobs: number[]; sample_changed: number[] }>(
       RESTORE_RANGE_SQL, [createdBy, range.startId, range.endId, jobId, names.later]);
     const retired = await client.query<{ relinked: number }>(RETIRE_RANGE_SQL,
