@@ -109,13 +109,13 @@ export async function rollbackJob(
     rangesDone: 0, rangesTotal: await countDone(pool, jobId), tracksRestored: 0, snapshotsRelinked: 0,
     keptOverwrittenByJobs: { tracks: 0, sampleTrackIds: [] }, keptChangedOutsideBackfill: { tracks: 0, sampleTrackIds: [] },
   };
-  const names = { later: later.map((j) => createdByOfJob(j.id)), others: others.map((j) => j.id) };
+  const laterNames = later.map((j) => createdByOfJob(j.id));
   let after = 0;
   for (;;) {
     const ranges = await rangesInStates(pool, jobId, ['done'], after, 100);
     if (ranges.length === 0) break;
     for (const range of ranges) {
-      await rollbackRange(pool, jobId, range, names, progress);
+      await rollbackRange(pool, jobId, range, laterNames, progress);
       onProgress(progress);
       after = range.rangeId;
     }
@@ -128,7 +128,7 @@ export async function rollbackJob(
 
 /** One range in one transaction: restore what still holds the job's values, then retire its history (rollbackSql.ts). */
 async function rollbackRange(
-  pool: pg.Pool, jobId: number, range: PlannedRange, names: { later: string[]; others: number[] }, progress: RollbackProgress,
+  pool: pg.Pool, jobId: number, range: PlannedRange, laterNames: string[], progress: RollbackProgress,
 ): Promise<void> {
   const createdBy = createdByOfJob(jobId);
   const client = await pool.connect();
@@ -141,9 +141,8 @@ async function rollbackRange(
       return;
     }
     const { rows } = await client.query<{ restored: number; kept_by_jobs: number; kept_changed: number; sample_by_jobs: number[]; sample_changed: number[] }>(
-      RESTORE_RANGE_SQL, [createdBy, range.startId, range.endId, jobId, names.later]);
-    const retired = await client.query<{ relinked: number }>(RETIRE_RANGE_SQL,
-      [createdBy, range.startId, range.endId, jobId, range.rangeId, names.others]);
+      RESTORE_RANGE_SQL, [createdBy, range.startId, range.endId, jobId, laterNames]);
+    const retired = await client.query<{ relinked: number }>(RETIRE_RANGE_SQL, [createdBy, range.startId, range.endId, jobId, range.rangeId]);
     await client.query('COMMIT');
     const r = rows[0];
     progress.rangesDone++;

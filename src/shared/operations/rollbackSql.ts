@@ -63,6 +63,9 @@ export const ROLLBACK_PLAN_SQL = `
 const OWN_SNAPSHOT = (r: string): string =>
   `(SELECT own.previous FROM backfill_track_snapshots own WHERE own.job_id = $4 AND own.track_id = ${r}.track_id)`;
 
+/** Every other job's id ($4 = job id), as one array computed once per statement (an index qualification). */
+const OTHER_JOB_IDS = 'ANY (ARRAY(SELECT id FROM backfill_jobs WHERE id <> $4))';
+
 /** Step 0 of a range: lock its ledger row; no row when it is no longer `done` (rolled back meanwhile). */
 export const LOCK_DONE_RANGE_SQL = `
   SELECT 1 FROM backfill_ranges WHERE job_id = $1 AND range_id = $2 AND state = 'done' FOR UPDATE`;
@@ -103,25 +106,31 @@ export const RESTORE_RANGE_SQL = `
  * where this job had written over nothing (that later rollback then restores NULL). Its own statement because
  * it must see the snapshots of a later job that committed while step 1 ran (step 1 kept those tracks): in READ
  * COMMITTED each statement sees what was committed when it started. $1 = created_by, $2/$3 = the range's
- * ids, $4 = job id, $5 = range id, $6 = every other job's id (a
- * list, so each probe is a primary-key lookup (job_id, track_id) instead of a scan of every snapshot).
+ * ids, $4 = job id, $5 = range id. The other jobs are listed by this statement itself, so a job created
+ * while the rollback runs is included; as a list, each probe is a primary-key lookup (job_id, track_id)
+ * instead of a scan of every snapshot.
  */
 export const RETIRE_RANGE_SQL = `
   WITH removed AS (
     DELETE FROM analysis_history h WHERE h.created_by = $1 AND h.track_id BETWEEN $2 AND $3
     RETURNING h.track_id, ${valuesWrittenBy('h')} AS written
   ), mine AS MATERIALIZED (
-    SELECT r.track_id, r.written, ${OWN_SNAPSHOT('r')} AS own_previous FROM removed r
+    -- Other jobs whose snapshot of the track holds this job's values: a correlated subquery, so a primary-key
+    -- probe per track (as a join it was planned as a hash of the whole snapshot table, once per range).
+    SELECT r.track_id, ${OWN_SNAPSHOT('r')} AS own_previous,
+           (SELECT array_agg(later.job_id) FROM backfill_track_snapshots later
+             WHERE later.job_id = ${OTHER_JOB_IDS} AND later.track_id = r.track_id AND later.previous = r.written) AS stale_jobs
+      FROM removed r
+  ), stale AS MATERIALIZED (
+    SELECT unnest(m.stale_jobs) AS job_id, m.track_id, m.own_previous FROM mine m WHERE m.stale_jobs IS NOT NULL
   ), relinked AS (
-    UPDATE backfill_track_snapshots later SET previous = m.own_previous
-      FROM mine m
-     WHERE later.job_id = ANY($6::bigint[]) AND later.track_id = m.track_id AND later.previous = m.written
-       AND m.own_previous IS NOT NULL
+    UPDATE backfill_track_snapshots later SET previous = x.own_previous
+      FROM stale x
+     WHERE later.job_id = x.job_id AND later.track_id = x.track_id AND x.own_previous IS NOT NULL
     RETURNING 1
   ), unlinked AS (
-    DELETE FROM backfill_track_snapshots later USING mine m
-     WHERE later.job_id = ANY($6::bigint[]) AND later.track_id = m.track_id AND later.previous = m.written
-       AND m.own_previous IS NULL
+    DELETE FROM backfill_track_snapshots later USING stale x
+     WHERE later.job_id = x.job_id AND later.track_id = x.track_id AND x.own_previous IS NULL
     RETURNING 1
   )
   UPDATE backfill_ranges SET state = 'rolled_back', finished_at = now()
