@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import { backupDatabase, restoreDatabase } from '../shared/db/backup.js';
 import { migrate, migrationStatus, rollback } from '../shared/db/migrator.js';
 import { planSql, revisionClasses } from '../shared/db/plan.js';
+import { checkLedgerRevert } from '../shared/db/ledgerRevertCheck.js';
 import { checkConnection, createPool } from '../shared/db/pool.js';
 import { checkRollbackDataLoss, enforceVerdicts, runPreflight } from '../shared/db/preflight.js';
 import { BASE, pathTo, resolveRevision, type RevisionPath } from '../shared/db/revisions.js';
@@ -46,6 +47,8 @@ export interface ChangeOptions {
   dryRun?: boolean;
   backup?: boolean;
   force?: boolean;
+  /** db rollback only: confirm dropping a ledger that holds jobs (ledgerRevertCheck.ts). */
+  dropLedger?: boolean;
 }
 
 /** Resolve the target, run the pre-flight, back up, change the schema, validate — stopping at the first problem. */
@@ -54,7 +57,9 @@ async function change(direction: 'up' | 'down', options: ChangeOptions): Promise
     const path = await timed(db.logger, 'resolve target', () => resolvePath(db, direction, options.to));
     const checks = await timed(db.logger, 'pre-flight', async () => [
       ...(await runPreflight(db.pool, preflightOptions(db, options))),
-      ...(direction === 'down' ? [await checkRollbackDataLoss(db.pool, path.revisions)] : []),
+      ...(direction === 'down'
+        ? [await checkRollbackDataLoss(db.pool, path.revisions), await checkLedgerRevert(db.pool, path.revisions, options.dropLedger ?? false)]
+        : []),
     ]);
     const verdicts = [targetVerdict(path), ...checks];
     printVerdicts(verdicts, options.force ?? false);

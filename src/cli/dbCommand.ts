@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DROP_LEDGER_FLAG } from '../shared/db/ledgerRevertCheck.js';
 // Loaded on use: TypeORM and the migration machinery weigh ~30 MB that producer and consumer processes never need.
 const actions = () => import('./dbActions.js');
 
@@ -22,7 +23,8 @@ export function registerDbCommand(program: Command): void {
     .option('--dry-run', 'run the pre-flight checks and list what would be reverted; change nothing')
     .option('--backup', 'pg_dump the database before changing anything (BACKUP_DIR)')
     .option('--force', 'go ahead despite pre-flight warnings (never despite an abort)')
-    .action((options: { to?: string; dryRun?: boolean; backup?: boolean; force?: boolean }) => actions().then((a) => a.rollbackAction(options)));
+    .option(DROP_LEDGER_FLAG, 'confirm reverting the ledger revisions while the ledger holds backfill jobs: drops them and their rollback snapshots')
+    .action((options: { to?: string; dryRun?: boolean; backup?: boolean; force?: boolean; dropLedger?: boolean }) => actions().then((a) => a.rollbackAction(options)));
 
   db.command('status')
     .description('applied and pending revisions, the current one, and the path to the target')

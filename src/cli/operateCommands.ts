@@ -8,12 +8,13 @@ import { cancelJob, pauseJob, resumeJob, type ControlResult } from '../shared/op
 import { finalizeJob } from '../shared/operations/finalize.js';
 import { resumeLost } from '../shared/operations/resumeLost.js';
 import { retryFailed } from '../shared/operations/retryFailed.js';
-import { rollbackJob, rollbackPlan } from '../shared/operations/rollback.js';
+import { KEEP_LATER_WRITES_FLAG, rollbackJob, rollbackPlan } from '../shared/operations/rollback.js';
 import { setOperatorCap } from '../shared/operations/throttle.js';
 import { findJob } from './backfillCommand.js';
 import { withFleet, type FleetContext } from './fleetContext.js';
 import { intOption } from './options.js';
 import { printJson, printLine, printMessage } from './output.js';
+import { formatRollbackPlan, formatRollbackResult } from './rollbackReport.js';
 
 /** Who made a change, as recorded in the job's history. */
 function operator(): string {
@@ -94,25 +95,24 @@ export function registerOperateCommands(program: Command): void {
     }));
 
   backfill.command('rollback <job>')
-    .description('Undo a stopped job: delete the history rows it wrote and restore the columns it changed, range by range (resumable)')
+    .description('Undo a stopped job range by range (resumable): delete the history rows it wrote and restore the tracks that still hold its values; tracks written since are kept and reported')
     .option('--yes', 'really do it (without: print what would be undone)')
+    .option(KEEP_LATER_WRITES_FLAG, 'go ahead although a later job wrote over some of its tracks: those keep the later values')
     .option('--json', 'print the result as JSON')
-    .action(async (jobArg: string, opts: { yes?: boolean; json?: boolean }) => withFleet(async (ctx) => {
+    .action(async (jobArg: string, opts: { yes?: boolean; keepLaterWrites?: boolean; json?: boolean }) => withFleet(async (ctx) => {
       const job = await findJob(ctx, jobArg);
       const pool = await ctx.pool();
       if (!opts.yes) {
-        const plan = await rollbackPlan(pool, job.id);
-        printLine(`job ${job.id} (${job.state}): would delete ${plan.historyRows} analysis_history row(s) over ${plan.ranges} range(s) and restore ` +
-          `their tracks (${plan.snapshots} from saved earlier values, the rest to NULL)`);
+        printLine(formatRollbackPlan(job.id, job.state, await rollbackPlan(pool, job.id)));
         throw new UsageError('add --yes to roll back');
       }
       const tty = process.stderr.isTTY;
       const result = await rollbackJob(pool, job.id, operator(), (p) => {
         if (tty) process.stderr.write(`\r\x1b[2Krolling back: ${p.rangesDone}/${p.rangesTotal} ranges, ${p.tracksRestored} tracks restored`);
-      });
+      }, { keepLaterWrites: opts.keepLaterWrites ?? false });
       if (tty) process.stderr.write('\n');
       if (opts.json) printJson({ jobId: job.id, ...result });
-      else printLine(`job ${job.id}: rolled back ${result.rangesDone} range(s), ${result.tracksRestored} track(s) restored`);
+      else printLine(formatRollbackResult(job.id, result));
     }));
 
   backfill.command('finalize <job>')

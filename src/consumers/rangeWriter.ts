@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { ConvertedRecord } from '../shared/conversion/types.js';
 import { SCORE_COLUMNS } from '../shared/db/schemaSpec.js';
+import { valuesOfTrack } from '../shared/ledger/trackValues.js';
 import { isHistoryDuplicate, isRowDataError } from './pgErrors.js';
 
 /** A converted track ready to be written. */
@@ -103,10 +104,7 @@ export const WRITE_FIRST_SQL = writeFirst(ON_CONFLICT_SKIP);
  * read (xmin, re-checked on the row it overwrites). Counts that differ mean a row moved: the write is redone.
  */
 export const WRITE_CONVERTED_SQL = `${inputAndInsert(ON_CONFLICT_SKIP)}, seen AS MATERIALIZED (
-    SELECT i.track_id, i.results, t.xmin AS seen_xmin, ${hasAnalysisValues('t')} AS had_values,
-           jsonb_build_object('energy_level', t.energy_level, 'danceability', t.danceability, 'valence', t.valence,
-             'acousticness', t.acousticness, 'instrumentalness', t.instrumentalness,
-             'analysis_version', t.analysis_version, 'analysis_metadata', t.analysis_metadata) AS previous
+    SELECT i.track_id, i.results, t.xmin AS seen_xmin, ${hasAnalysisValues('t')} AS had_values, ${valuesOfTrack('t')} AS previous
       FROM inserted i JOIN tracks t ON t.id = i.track_id
   ), snapshots AS (
     -- The values this job overwrites, for backfill rollback; only tracks that had any (a first backfill writes none).
