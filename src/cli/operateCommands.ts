@@ -67,7 +67,7 @@ export function registerOperateCommands(program: Command): void {
     }));
 
   backfill.command('retry-failed <job>')
-    .description('Publish the failed ranges again with fresh attempts (and take the job\'s messages out of the dead-letter queue)')
+    .description('Publish the failed ranges again with fresh attempts (and take their dead letters out of the dead-letter queue)')
     .option('--rows', 'also retry the rows that were row errors (after fixing the legacy data); a converted track is never converted twice')
     .option('--json', 'print the report as JSON')
     .action(async (jobArg: string, opts: { rows?: boolean; json?: boolean }) => withFleet(async (ctx) => {
