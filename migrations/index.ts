@@ -4,6 +4,7 @@ import { AnalysisFields1732500001000 } from './1732500001000-AnalysisFields.js';
 import { BackfillLedger1732500002000 } from './1732500002000-BackfillLedger.js';
 import { BackfillOperations1732500003000 } from './1732500003000-BackfillOperations.js';
 import { BackfillRole1732500004000 } from './1732500004000-BackfillRole.js';
+import { FleetRoleStatsOnly1732500008000 } from './1732500008000-FleetRoleStatsOnly.js';
 
 /** A revision class: TypeORM builds it with `new` and orders by the 13-digit timestamp ending its name. */
 export type MigrationClass = new () => MigrationInterface;
@@ -12,4 +13,4 @@ export type MigrationClass = new () => MigrationInterface;
  * Every revision, oldest first. Append-only: a landed revision is never edited; a new one is imported
  * explicitly (ESM: no globs) and appended with a later timestamp.
  */
-export const allMigrations: MigrationClass[] = [Baseline1732500000000, AnalysisFields1732500001000, BackfillLedger1732500002000, BackfillOperations1732500003000, BackfillRole1732500004000];
+export const allMigrations: MigrationClass[] = [Baseline1732500000000, AnalysisFields1732500001000, BackfillLedger1732500002000, BackfillOperations1732500003000, BackfillRole1732500004000, FleetRoleStatsOnly1732500008000];
