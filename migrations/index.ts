@@ -5,6 +5,7 @@ import { BackfillLedger1732500002000 } from './1732500002000-BackfillLedger.js';
 import { BackfillOperations1732500003000 } from './1732500003000-BackfillOperations.js';
 import { BackfillRole1732500004000 } from './1732500004000-BackfillRole.js';
 import { RequestToken1732500005000 } from './1732500005000-RequestToken.js';
+import { FleetRoleStatsOnly1732500008000 } from './1732500008000-FleetRoleStatsOnly.js';
 
 /** A revision class: TypeORM builds it with `new` and orders by the 13-digit timestamp ending its name. */
 export type MigrationClass = new () => MigrationInterface;
@@ -14,4 +15,4 @@ export type MigrationClass = new () => MigrationInterface;
  * explicitly (ESM: no globs) and appended with a later timestamp.
  */
 export const allMigrations: MigrationClass[] = [Baseline1732500000000, AnalysisFields1732500001000, BackfillLedger1732500002000, BackfillOperations1732500003000, BackfillRole1732500004000,
-  RequestToken1732500005000];
+  RequestToken1732500005000, FleetRoleStatsOnly1732500008000];

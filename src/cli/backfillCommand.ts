@@ -12,6 +12,7 @@ import { formatStatus } from './statusFormat.js';
 import { watchStatus } from './statusWatch.js';
 import { waitForJob } from './backfillWait.js';
 import { toCsvLine } from './csv.js';
+import { printable, safeJson } from './safeText.js';
 
 /** `backfill …`: enqueue a job and watch it. Operating a running job (pause, retry …) lives beside it. */
 export function registerBackfillCommand(program: Command): void {
@@ -120,8 +121,8 @@ export function registerBackfillCommand(program: Command): void {
         const pool = await ctx.pool();
         if (opts.summary) {
           const summary = await errorSummary(pool, job.id);
-          if (opts.json) printJson(summary);
-          else printLine(formatTable(['CODE', 'COUNT', 'SAMPLE TRACK', 'SAMPLE MESSAGE'], summary.map((s) => [s.code, s.count, s.sampleTrackId, s.sampleMessage])));
+          if (opts.json) printLine(safeJson(summary));
+          else printLine(formatTable(['CODE', 'COUNT', 'SAMPLE TRACK', 'SAMPLE MESSAGE'], summary.map((s) => [printable(s.code), s.count, s.sampleTrackId, printable(s.sampleMessage)])));
           return;
         }
         await printErrors(rowErrors(pool, job.id, opts.code), opts.json ? 'json' : opts.csv ? 'csv' : 'text');
@@ -129,14 +130,20 @@ export function registerBackfillCommand(program: Command): void {
     });
 }
 
+/**
+ * File paths, keys and messages come from the legacy data, so from whoever named a file: text shows their
+ * control characters escaped, JSON escapes them (same data), CSV keeps the data but no cell starts a formula
+ * — and, printed straight to a terminal, has its control characters escaped too.
+ */
 async function printErrors(errors: AsyncIterable<{ trackId: number; filePath: string | null; code: string; key: string | null; message: string }>, format: 'json' | 'csv' | 'text'): Promise<void> {
   let first = true;
+  const cell = process.stdout.isTTY ? (v: string | null) => (v === null ? null : printable(v)) : (v: string | null) => v;
   if (format === 'json') process.stdout.write('[');
   if (format === 'csv') printLine('track_id,file_path,code,key,message');
   for await (const e of errors) {
-    if (format === 'json') process.stdout.write(`${first ? '' : ','}\n${JSON.stringify({ trackId: e.trackId, filePath: e.filePath, code: e.code, key: e.key, message: e.message })}`);
-    else if (format === 'csv') printLine(toCsvLine([e.trackId, e.filePath, e.code, e.key, e.message]));
-    else printLine(`${e.trackId}\t${e.code}\t${e.key ?? '-'}\t${e.filePath ?? '-'}\t${e.message}`);
+    if (format === 'json') process.stdout.write(`${first ? '' : ','}\n${safeJson({ trackId: e.trackId, filePath: e.filePath, code: e.code, key: e.key, message: e.message })}`);
+    else if (format === 'csv') printLine(toCsvLine([e.trackId, cell(e.filePath), cell(e.code), cell(e.key), cell(e.message)]));
+    else printLine([e.trackId, e.code, e.key ?? '-', e.filePath ?? '-', e.message].map((v) => printable(String(v))).join('\t'));
     first = false;
   }
   if (format === 'json') process.stdout.write(first ? ']\n' : '\n]\n');

@@ -68,7 +68,7 @@ export function registerOperateCommands(program: Command): void {
     }));
 
   backfill.command('retry-failed <job>')
-    .description('Publish the failed ranges again with fresh attempts (and take the job\'s messages out of the dead-letter queue)')
+    .description('Publish the failed ranges again with fresh attempts (and take their dead letters out of the dead-letter queue)')
     .option('--rows', 'also retry the rows that were row errors (after fixing the legacy data); a converted track is never converted twice')
     .option('--json', 'print the report as JSON')
     .action(async (jobArg: string, opts: { rows?: boolean; json?: boolean }) => withFleet(async (ctx) => {
@@ -80,7 +80,7 @@ export function registerOperateCommands(program: Command): void {
     }));
 
   backfill.command('resume-lost <job>')
-    .description('After RabbitMQ lost messages or Redis lost keys: republish every range the ledger says is not done, rebuild the counters (a no-op when nothing was lost)')
+    .description('After RabbitMQ lost messages or Redis lost keys: republish each open range of the job that has no message in the broker nor in a consumer\'s hands, rebuild the counters')
     .option('--json', 'print the report as JSON')
     .action(async (jobArg: string, opts: { json?: boolean }) => withFleet(async (ctx) => {
       const job = await findJob(ctx, jobArg);
@@ -89,8 +89,8 @@ export function registerOperateCommands(program: Command): void {
         heartbeatTtlSeconds: ctx.config.HEARTBEAT_TTL_SECONDS }, job.id);
       if (opts.json) printJson(report);
       else printLine(report.republished > 0
-        ? `job ${job.id}: ${report.openRanges} open range(s) but only ${report.messagesHeld} message(s) held — republished ${report.republished}`
-        : `job ${job.id}: nothing lost (${report.openRanges} open range(s), ${report.messagesHeld} message(s) held)`);
+        ? `job ${job.id}: ${report.republished} of ${report.openRanges} open range(s) had no message in the broker nor in a consumer's hands — republished them`
+        : `job ${job.id}: nothing lost (${report.openRanges} open range(s), ${report.messagesHeld} message(s) in the broker, ${report.inHand} in hand)`);
       if (report.countersRebuilt > 0) printMessage(`rebuilt the counters of ${report.countersRebuilt} range(s) from the ledger`);
     }));
 

@@ -57,7 +57,7 @@ export async function runDashboard(config: Config, options: DashboardOptions, lo
     closer.add('event loop watch', () => watch.stop());
     const server = await startHttpServer(options.host, options.port, [
       opsHandler({ registry, ready: connectionsReady({ pool, redis }), watch }),
-      dashboardHandler({ state, metrics, control: { pool, coordinator }, token: config.DASHBOARD_TOKEN, logger }),
+      dashboardHandler({ state, metrics, control: { pool, coordinator }, token: config.DASHBOARD_TOKEN, logger, listenHost: options.host }),
     ], (err) => logger.error({ err }, 'dashboard request failed'));
     closer.add('HTTP server', () => server.close());
     logger.info({ url: server.url, actions: Boolean(config.DASHBOARD_TOKEN) }, 'dashboard listening');

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pathOf, send, sendJson, type Handler } from '../shared/http/server.js';
+import { isExpectedHost, pathOf, send, sendJson, type Handler } from '../shared/http/server.js';
 import type { DashboardMetrics } from '../shared/metrics/registry.js';
 import { handleAction, type ActionDeps } from './actions.js';
 import { CLIENT_JS } from './assets/client.js';
@@ -25,6 +25,8 @@ const SSE_KEEPALIVE_MS = 15_000;
 export interface RouteDeps extends Omit<ActionDeps, 'changed'> {
   state: DashboardState;
   metrics: DashboardMetrics;
+  /** The address the server listens on: a Host header naming it is expected (see isExpectedHost). */
+  listenHost: string;
 }
 
 /**
@@ -32,10 +34,16 @@ export interface RouteDeps extends Omit<ActionDeps, 'changed'> {
  *   GET  /api/state     {view, history}: the latest view and the last hour of chart points
  *   GET  /api/events    server-sent events: `history` once, then `state` {view, point} every sample
  *   POST /api/jobs/:id/(pause|resume|cancel)   with the operator token (see actions.ts)
+ * Each only for a Host header that names this server (421 otherwise: DNS rebinding); /metrics and the
+ * probes are answered before, to any Host, as Prometheus scrapes by service name.
  */
 export function dashboardHandler(deps: RouteDeps): Handler {
   const actionDeps: ActionDeps = { ...deps, changed: () => void deps.state.refresh() };
   return async (req, res) => {
+    if (!isExpectedHost(req.headers.host, deps.listenHost)) {
+      sendJson(res, 421, { error: 'misdirected request: this dashboard answers to localhost, an IP address or its listen address only' });
+      return true;
+    }
     const path = pathOf(req);
     if (path.startsWith('/api/jobs/')) return handleAction(req, res, actionDeps);
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;

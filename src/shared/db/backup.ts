@@ -1,16 +1,19 @@
 import { spawn } from 'node:child_process';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { connecting } from '../services.js';
 import { redactText } from '../redact.js';
 import { BackupError, PreflightError } from './errors.js';
+import { libpqEnvironment } from './libpqEnv.js';
 import { databaseName, urlForDatabase } from './pool.js';
 
 /**
  * Backups with the PostgreSQL client tools: `pg_dump --format=custom` to a timestamped file, and a restore
  * that never destroys the current database — it restores into a new database and swaps names, keeping the
- * old one as `<name>_before_restore_<timestamp>`. The password travels in PGPASSWORD, never in argv.
+ * old one as `<name>_before_restore_<timestamp>`. The whole connection travels in libpq variables (PGPASSWORD
+ * and the rest), never in argv. A dump is a full copy of the data: it is written 0600 in a directory that
+ * others cannot enter.
  */
 
 export interface BackupResult {
@@ -20,13 +23,15 @@ export interface BackupResult {
 }
 
 export async function backupDatabase(databaseUrl: string, backupDir: string): Promise<BackupResult> {
-  const dir = resolve(backupDir);
-  await mkdir(dir, { recursive: true });
+  const dir = await privateDirectory(resolve(backupDir));
   const file = join(dir, `${databaseName(databaseUrl)}-${timestamp()}.dump`);
   const partial = `${file}.partial`;
   const started = performance.now();
   try {
-    await runTool('pg_dump', ['--format=custom', '--no-password', `--file=${partial}`], databaseUrl);
+    // Created 0600 before pg_dump opens it: pg_dump truncates the file and keeps its mode, whatever the umask.
+    await (await open(partial, 'wx', 0o600)).close();
+    await runTool('pg_dump', ['--format=custom', '--no-password', `--file=${partial}`], libpqEnvironment(databaseUrl));
+    await chmod(partial, 0o600);
     await rename(partial, file);
   } catch (err) {
     await rm(partial, { force: true });
@@ -61,7 +66,9 @@ export async function restoreDatabase(databaseUrl: string, file: string): Promis
     await refuseWhenInUse(admin, name);
     await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(staging)}`);
     try {
-      await runTool('pg_restore', ['--no-password', '--exit-on-error', '--single-transaction', '--no-owner', `--dbname=${withoutPassword(urlForDatabase(databaseUrl, staging))}`, file], databaseUrl, false);
+      // pg_restore needs --dbname to restore into a database at all: only the name, as a conninfo, goes there.
+      await runTool('pg_restore', ['--no-password', '--exit-on-error', '--single-transaction', '--no-owner', `--dbname=dbname=${conninfoQuote(staging)}`, file],
+        libpqEnvironment(databaseUrl, staging));
     } catch (err) {
       await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(staging)}`);
       throw err;
@@ -86,16 +93,26 @@ async function refuseWhenInUse(admin: pg.Client, name: string): Promise<void> {
   throw new PreflightError(`restore needs database "${name}" to itself; ${rows.length} session(s) connected: ${who} — stop them and retry`);
 }
 
-/** Run pg_dump / pg_restore with the connection in libpq variables; a failure carries its stderr. */
-function runTool(tool: string, args: string[], databaseUrl: string, appendDbname = true): Promise<void> {
-  const url = new URL(databaseUrl);
-  // The child inherits the environment (PATH, PG* settings) plus two libpq variables; nothing is read here.
+/** The backup directory, created 0700; an existing one of ours loses any access for others. */
+async function privateDirectory(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const { mode, uid } = await stat(dir);
+  if ((mode & 0o007) !== 0 && uid === process.getuid?.()) await chmod(dir, mode & 0o770);
+  return dir;
+}
+
+/** A value in libpq's conninfo syntax: single-quoted, with backslashes and quotes escaped. */
+function conninfoQuote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** Run pg_dump / pg_restore with the connection in libpq variables only; a failure carries its stderr. */
+function runTool(tool: string, args: string[], connection: Record<string, string>): Promise<void> {
+  // The child inherits the environment (PATH, PG* settings) plus the connection's libpq variables.
   // eslint-disable-next-line no-restricted-properties
-  const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: `tracktion-migrate ${tool}` };
-  if (url.password) env.PGPASSWORD = decodeURIComponent(url.password);
-  const fullArgs = appendDbname ? [...args, `--dbname=${withoutPassword(databaseUrl)}`] : args;
+  const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: `tracktion-migrate ${tool}`, ...connection };
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(tool, fullArgs, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(tool, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', (err) => reject(new BackupError(`${tool} could not be started (${err.message}) — install the PostgreSQL client tools`, { cause: err })));
@@ -105,12 +122,6 @@ function runTool(tool: string, args: string[], databaseUrl: string, appendDbname
       reject(new BackupError(`${tool} failed with exit code ${code}: ${redactText(last)} — nothing was changed`));
     });
   });
-}
-
-function withoutPassword(databaseUrl: string): string {
-  const url = new URL(databaseUrl);
-  url.password = '';
-  return url.toString();
 }
 
 /** 20241125T120000Z: sortable, safe in file and database names. */

@@ -9,7 +9,6 @@ export interface Blocker {
   state: string | null;
   queryStart: Date | null;
   xactStart: Date | null;
-  query: string;
 }
 
 /** Lock waits that end with an error and are worth another attempt after a pause. */
@@ -23,16 +22,19 @@ export function isLockWaitError(err: unknown): boolean {
   return code !== undefined && LOCK_WAIT_CODES.has(code);
 }
 
-/** Sessions blocking backend $1 right now, oldest transaction first. Run from a second connection. */
+/**
+ * Sessions blocking backend $1 right now, oldest transaction first. Run from a second connection. Never their
+ * query text: another session's SQL can hold a password, and this goes into an error message.
+ */
 export const BLOCKING_SESSIONS_SQL = `
-  SELECT a.pid, a.application_name, a.state, a.query_start, a.xact_start, left(a.query, 200) AS query
+  SELECT a.pid, a.application_name, a.state, a.query_start, a.xact_start
   FROM pg_stat_activity a
   WHERE a.pid = ANY (pg_blocking_pids($1::int))
   ORDER BY a.xact_start NULLS LAST, a.pid`;
 
 /** Other sessions holding any lock on relation $1, oldest transaction first (after-the-fact fallback). */
 export const RELATION_HOLDERS_SQL = `
-  SELECT DISTINCT a.pid, a.application_name, a.state, a.query_start, a.xact_start, left(a.query, 200) AS query
+  SELECT DISTINCT a.pid, a.application_name, a.state, a.query_start, a.xact_start
   FROM pg_locks l
   JOIN pg_stat_activity a ON a.pid = l.pid
   WHERE l.locktype = 'relation' AND l.granted AND l.relation = to_regclass($1) AND l.pid <> pg_backend_pid()
@@ -44,7 +46,6 @@ interface BlockerRow {
   state: string | null;
   query_start: Date | null;
   xact_start: Date | null;
-  query: string | null;
 }
 
 export function toBlockers(rows: BlockerRow[]): Blocker[] {
@@ -54,7 +55,6 @@ export function toBlockers(rows: BlockerRow[]): Blocker[] {
     state: r.state,
     queryStart: r.query_start,
     xactStart: r.xact_start,
-    query: (r.query ?? '').replace(/\s+/g, ' ').trim(),
   }));
 }
 
@@ -66,7 +66,7 @@ export async function blockingSessions(pool: pg.Pool, pid: number): Promise<Bloc
 
 export function describeBlocker(b: Blocker): string {
   const started = b.queryStart ? b.queryStart.toISOString() : 'unknown';
-  return `pid ${b.pid} (application "${b.applicationName}", state "${b.state ?? 'unknown'}", query started ${started}: "${b.query.slice(0, 120)}")`;
+  return `pid ${b.pid} (application "${b.applicationName}", state "${b.state ?? 'unknown'}", query started ${started})`;
 }
 
 export interface LockFailure {

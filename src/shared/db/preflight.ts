@@ -28,10 +28,13 @@ export interface PreflightOptions {
   ownApplicationNames: string[];
 }
 
-/** Client sessions of this database in a transaction older than $1 seconds, oldest first. */
+/**
+ * Client sessions of this database in a transaction older than $1 seconds, oldest first. Never their query
+ * text: another session's SQL can hold a password (ALTER ROLE … PASSWORD, a literal), and this ends up in
+ * an error message and the terminal.
+ */
 const LONG_TRANSACTIONS_SQL = `
-  SELECT pid, application_name, usename, state, xact_start,
-         floor(extract(epoch FROM now() - xact_start))::int AS age_seconds, left(query, 120) AS query
+  SELECT pid, application_name, state, floor(extract(epoch FROM now() - xact_start))::int AS age_seconds
   FROM pg_stat_activity
   WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
     AND xact_start < now() - make_interval(secs => $1::int)
@@ -49,11 +52,8 @@ const DATABASE_SIZE_SQL = 'SELECT pg_database_size(current_database())::bigint A
 interface LongTransactionRow {
   pid: number;
   application_name: string;
-  usename: string;
   state: string;
-  xact_start: Date;
   age_seconds: number;
-  query: string;
 }
 
 export async function runPreflight(pool: pg.Pool, options: PreflightOptions): Promise<Verdict[]> {
@@ -72,7 +72,7 @@ export async function checkLongTransactions(pool: pg.Pool, thresholdSeconds: num
   }
   const named = rows
     .slice(0, 5)
-    .map((r) => `pid ${r.pid} (application "${r.application_name}", user ${r.usename}, ${r.state}, open ${r.age_seconds} s since ${r.xact_start.toISOString()}: "${r.query.replace(/\s+/g, ' ').trim()}")`)
+    .map((r) => `pid ${r.pid} (application "${r.application_name}", ${r.state}, open ${r.age_seconds} s)`)
     .join('; ');
   return {
     check: 'long transactions',

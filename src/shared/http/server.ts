@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 
 /** A route handler answers the request and returns true, or returns false to let the next one try. */
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean;
@@ -59,6 +59,22 @@ export async function startHttpServer(
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * Whether a request's Host header names this server as a browser legitimately reaches it: a loopback name
+ * (`localhost`, `*.localhost`), an IP literal, or the address it listens on. Anything else may be DNS
+ * rebinding — a page of another site whose name now resolves to this address, reading our answers as
+ * same-origin — so pages and APIs meant for a browser refuse it. An IP literal cannot be rebinding: the page
+ * would have to be served from that very address.
+ */
+export function isExpectedHost(hostHeader: string | undefined, listenHost: string): boolean {
+  if (!hostHeader) return false;
+  const match = /^(?:\[([0-9a-f:.]+)\]|([^:[\]]+))(?::\d{1,5})?$/i.exec(hostHeader.trim());
+  if (!match) return false;
+  const name = (match[1] ?? match[2] ?? '').toLowerCase().replace(/\.$/, '');
+  if (isIP(name) !== 0) return true;
+  return name === 'localhost' || name.endsWith('.localhost') || name === listenHost.toLowerCase();
 }
 
 /** Headers every response carries: no sniffing, no framing, no referrer leaks. */

@@ -1,4 +1,4 @@
-import type { Channel } from 'amqplib';
+import type { Channel, GetMessage } from 'amqplib';
 import type pg from 'pg';
 import type { RangePublisher } from '../../producer/rangePublisher.js';
 import type { Coordinator } from '../coordinator/coordinator.js';
@@ -61,28 +61,42 @@ export async function retryFailed(deps: RetryDeps, jobId: number, options: { row
   } finally {
     client.release();
   }
-  const deadLettersRemoved = await removeDeadLetters(deps, jobId);
   // Counters of re-run ranges change: start them over from the ledger (rebuilt by status / the producer).
   await deps.coordinator.resetCounters(jobId);
+  // Publish (confirmed) before removing any dead letter: a dead letter is never removed before its copy exists.
   await deps.publisher.publish(jobId, reopened.ranges, 1);
+  const deadLettersRemoved = await removeDeadLetters(deps, jobId, reopened.ranges);
   return { jobId, ranges: reopened.ranges.length, rowErrorsCleared: reopened.cleared, deadLettersRemoved };
 }
 
-/** Take the job's messages out of the dead-letter queue (the ledger republishes them); others stay. */
-async function removeDeadLetters(deps: RetryDeps, jobId: number): Promise<number> {
-  const others = [];
+/**
+ * Take out of the dead-letter queue the messages of exactly the ranges just republished (same job, range and
+ * bounds); every other message — another job's, or a range of this job that was not reopened, whose dead letter
+ * may be its only copy — goes back. Messages stay unacked on the channel while the queue is read (so each is
+ * read once) and are given back with one nack; the queue is read only as deep as it was at the start.
+ */
+async function removeDeadLetters(deps: RetryDeps, jobId: number, republished: PlannedRange[]): Promise<number> {
+  if (republished.length === 0) return 0;
+  const wanted = new Set(republished.map((r) => `${r.rangeId}:${r.startId}:${r.endId}`));
+  const { messageCount } = await deps.channel.checkQueue(deps.names.deadQueue);
   let removed = 0;
-  for (;;) {
-    const message = await deps.channel.get(deps.names.deadQueue, { noAck: false });
-    if (!message) break;
-    const parsed = parseRangeMessage(message.content);
-    if (parsed.ok && parsed.message.jobId === jobId) {
-      deps.channel.ack(message);
-      removed++;
-    } else {
-      others.push(message);
+  let kept: GetMessage | undefined;
+  try {
+    for (let read = 0; read < messageCount; read++) {
+      const message = await deps.channel.get(deps.names.deadQueue, { noAck: false });
+      if (!message) break;
+      const parsed = parseRangeMessage(message.content);
+      const key = parsed.ok && parsed.message.jobId === jobId ? `${parsed.message.rangeId}:${parsed.message.startId}:${parsed.message.endId}` : undefined;
+      if (key !== undefined && wanted.has(key)) {
+        deps.channel.ack(message);
+        removed++;
+      } else {
+        kept = message;
+      }
     }
+  } finally {
+    // allUpTo nacks only what is still unacked on this channel: the kept messages, not the removed ones.
+    if (kept) try { deps.channel.nack(kept, true, true); } catch { /* channel closed: the broker requeued them */ }
   }
-  for (const message of others) deps.channel.nack(message, false, true);
   return removed;
 }

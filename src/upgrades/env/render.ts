@@ -45,7 +45,7 @@ export function renderEnv(variables: readonly EnvVariable[], options: RenderOpti
   };
   for (const [title, keys] of ENV_CATEGORIES) section(title, variables.filter((v) => keys.includes(v.key)));
   section('Other', variables.filter((v) => !placed.has(v.key)));
-  if (options.trailingComments.length > 0) lines.push('', ...options.trailingComments);
+  if (options.trailingComments.length > 0) lines.push('', ...options.trailingComments.map((c) => (options.mask ? maskUrlPasswords(c) : c)));
   return `${lines.join('\n')}\n`;
 }
 
