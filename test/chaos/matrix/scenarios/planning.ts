@@ -1,0 +1,55 @@
+import { slowRanges } from '../../../fleet/faults.js';
+import { describeJob, settle, sleep, waitMidPlanning } from '../fleetOps.js';
+import type { Scenario } from '../types.js';
+import { completedJob, LIBRARY_TRACKS, pacedPlanning } from './common.js';
+
+/** BullMQ's lock on a request (the producer's Worker lockDuration): a stall longer than it lets the request be taken again. */
+const REQUEST_LOCK_MS = 30_000;
+
+/** Two planners on one job: Redis loses the request while the producer is mid-planning and the keeper re-adds it. */
+export const redisFlushDuringPlanning: Scenario = {
+  name: 'redis-flush-planning',
+  item: '1',
+  fault: 'private Redis flushed while the producer is mid-planning (planning window 3)',
+  tracks: LIBRARY_TRACKS,
+  env: pacedPlanning(25),
+  needsRedis: true,
+  async run(ctx) {
+    await slowRanges(ctx.fleet.pool, 0.1);
+    ctx.start(['producer']);
+    ctx.start(['producer']);
+    ctx.start(['consumer']);
+    const jobId = await ctx.enqueue(['--range-size', '25']);
+    await waitMidPlanning(ctx.fleet, jobId, 5);
+    await ctx.redis.flushAll();
+    ctx.note(`flushed at ${await describeJob(ctx.fleet, jobId)}`);
+    ctx.note(`then: ${await settle(ctx.fleet, jobId, 180_000)}`);
+    return { reference: [{}], compared: [jobId], jobs: [completedJob(jobId)] };
+  },
+};
+
+/** The same through a stall: Redis frozen (SIGSTOP) longer than the request's lock, so BullMQ hands it out again. */
+export const redisStallDuringPlanning: Scenario = {
+  name: 'redis-stall-planning',
+  item: '1',
+  fault: `private Redis stalled (SIGSTOP) for ${(REQUEST_LOCK_MS + 8000) / 1000} s (> BullMQ lock) mid-planning`,
+  tracks: LIBRARY_TRACKS,
+  env: pacedPlanning(20),
+  needsRedis: true,
+  async run(ctx) {
+    // Slow enough that planning outlasts the stall and BullMQ's next stalled-request check (another 30 s).
+    await slowRanges(ctx.fleet.pool, 0.35);
+    ctx.start(['producer']);
+    ctx.start(['producer']);
+    ctx.start(['consumer']);
+    const jobId = await ctx.enqueue(['--range-size', '20']);
+    await waitMidPlanning(ctx.fleet, jobId, 3);
+    ctx.redis.stall();
+    ctx.note(`Redis stalled at ${await describeJob(ctx.fleet, jobId)}`);
+    await sleep(REQUEST_LOCK_MS + 8000);
+    ctx.redis.resume();
+    ctx.note(`Redis resumed at ${await describeJob(ctx.fleet, jobId)}`);
+    ctx.note(`then: ${await settle(ctx.fleet, jobId, 300_000)}`);
+    return { reference: [{}], compared: [jobId], jobs: [completedJob(jobId)] };
+  },
+};
