@@ -24,6 +24,7 @@ export function referenceFor(scenario: Scenario, seed: number, jobs: JobSpec[], 
 
 export function enqueueArgs(spec: JobSpec): string[] {
   return [
+    '--range-size', String(spec.rangeSize ?? 500),
     ...(spec.analysisVersion ? ['--analysis-version', spec.analysisVersion] : []),
     ...(spec.fromId !== undefined ? ['--from-id', String(spec.fromId)] : []),
     ...(spec.toId !== undefined ? ['--to-id', String(spec.toId)] : []),
@@ -44,7 +45,7 @@ async function runReference(scenario: Scenario, seed: number, jobs: JobSpec[], l
       fleet.start(['consumer']);
     }
     for (const spec of jobs) {
-      const enqueued = await runCli(['backfill', 'enqueue', '--range-size', '500', '--json', ...enqueueArgs(spec)], { env: fleet.env() });
+      const enqueued = await runCli(['backfill', 'enqueue', '--json', ...enqueueArgs(spec)], { env: fleet.env() });
       if (enqueued.code !== 0) throw new Error(`reference: enqueue failed: ${enqueued.stderr}`);
       const id = (JSON.parse(enqueued.stdout) as { jobId: number }).jobId;
       const state = await fleet.waitForJobEnd(id, 300_000);

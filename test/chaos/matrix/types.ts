@@ -8,13 +8,15 @@ import type { FleetProcess } from './fleetOps.js';
  * Words of the fault matrix:
  * - scenario: one fault (or operator sequence) of real operation, on its own seeded data and fleet;
  * - job spec: what an uninterrupted reference run enqueues (only what changes the end state: the analysis
- *   version and the id bounds — range sizes and pacing do not);
+ *   version and the id bounds — range sizes and pacing do not, unless a whole range fails);
  * - reference: the end state of an uninterrupted run of the same data and job specs, on a fresh database.
  */
 
 /** A job as the reference run enqueues it. */
 export interface JobSpec {
   analysisVersion?: string;
+  /** Only where range boundaries show in the end state (a range that fails as a whole); pin the size too. */
+  rangeSize?: number;
   fromId?: number;
   toId?: number;
 }

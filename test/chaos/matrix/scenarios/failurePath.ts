@@ -3,10 +3,11 @@ import { sleepingConsumerBackend } from '../../../fleet/faults.js';
 import type { FleetHarness } from '../../../fleet/fleetHarness.js';
 import { describeJob, settle } from '../fleetOps.js';
 import type { Scenario } from '../types.js';
-import { databaseProxy, LIBRARY_TRACKS, outage } from './common.js';
+import { databaseProxy, LIBRARY_TRACKS, outage, pinnedRangeSize } from './common.js';
 
 const POISON_SLEEP_SECONDS = 3;
 const CUT_MS = 5000;
+const RANGE_SIZE = 250;
 
 /**
  * A poisoned range: writing the history row of one chosen track sleeps, then fails — always. With one attempt
@@ -33,18 +34,19 @@ export const failurePathFails: Scenario = {
   item: '6',
   fault: `PostgreSQL cut for ${CUT_MS / 1000} s for the consumer while a range fails on its last attempt`,
   tracks: LIBRARY_TRACKS,
-  env: { BACKFILL_MAX_ATTEMPTS: '1' },
-  referenceEnv: { BACKFILL_MAX_ATTEMPTS: '1' },
+  // The failed range shows in the end state (none of its rows converted): both runs cut the same ranges.
+  env: { BACKFILL_MAX_ATTEMPTS: '1', ...pinnedRangeSize(RANGE_SIZE) },
+  referenceEnv: { BACKFILL_MAX_ATTEMPTS: '1', ...pinnedRangeSize(RANGE_SIZE) },
   prepare: poisonOneRange,
   async run(ctx) {
     const { proxy, env } = await databaseProxy(ctx);
     ctx.start(['producer']);
     ctx.start(['consumer', '--prefetch', '1'], env);
-    const jobId = await ctx.enqueue(['--range-size', '250']);
+    const jobId = await ctx.enqueue(['--range-size', String(RANGE_SIZE)]);
     await ctx.fleet.waitFor(async () => (await sleepingConsumerBackend(ctx.fleet.pool)) !== undefined, 'the poisoned range to be written', 120_000);
     ctx.note(`poisoned range in its last attempt: ${await describeJob(ctx.fleet, jobId)}`);
     await outage(ctx, proxy, CUT_MS, 'PostgreSQL (for the consumer)');
     ctx.note(`then: ${await settle(ctx.fleet, jobId, 90_000)}`);
-    return { reference: [{}], compared: [jobId], jobs: [{ id: jobId, expect: ['failed'], ledgerChecks: true }] };
+    return { reference: [{ rangeSize: RANGE_SIZE }], compared: [jobId], jobs: [{ id: jobId, expect: ['failed'], ledgerChecks: true }] };
   },
 };
