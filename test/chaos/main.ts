@@ -1,6 +1,9 @@
 import { Command, Option } from 'commander';
 import { runChaos } from './runChaos.js';
 import { runMatrix } from './matrix/runMatrix.js';
+import { SHORT_MATRIX } from './matrix/shortMatrix.js';
+
+const FULL_OUTAGE_MS = 45_000;
 
 /**
  * `npm run chaos -- [--seed S] [--tracks N] [--consumers K]`: the random chaos run — prints every fault, then
@@ -15,17 +18,21 @@ const program = new Command('chaos')
   .addOption(new Option('--consumers <k>', 'consumer processes (random run)').argParser(Number).default(3))
   .addOption(new Option('--faults <n>', 'faults of each kind (random run)').argParser(Number).default(2))
   .option('--matrix', 'run the fault matrix instead of the random run')
+  .option('--short', 'with --matrix: the short matrix of `npm test` (its scenarios, seed and outage length unless given)')
   .addOption(new Option('--only <names>', 'with --matrix: only these scenarios (comma-separated)').argParser((v) => v.split(',').map((s) => s.trim()).filter(Boolean)))
-  .addOption(new Option('--outage-seconds <s>', 'with --matrix: length of the PostgreSQL and RabbitMQ outages').argParser(Number).default(45))
-  .action(async (opts: { seed: number; tracks: number; consumers: number; faults: number; matrix?: boolean; only?: string[]; outageSeconds: number }) => {
+  .addOption(new Option('--outage-seconds <s>', 'with --matrix: length of the PostgreSQL and RabbitMQ outages (default 45)').argParser(Number))
+  .action(async (opts: { seed: number; tracks: number; consumers: number; faults: number; matrix?: boolean; short?: boolean; only?: string[]; outageSeconds?: number }) => {
     process.env.LOG_LEVEL ??= 'warn';
     process.env.TRACKTION_ENV_FILE ??= '';
     if (opts.matrix) {
-      console.log(`fault matrix, seed ${opts.seed}, outages of ${opts.outageSeconds} s`);
-      const results = await runMatrix({ seed: opts.seed, outageMs: opts.outageSeconds * 1000, only: opts.only, log: (line) => console.log(line) });
+      const seed = opts.short && !program.getOptionValueSource('seed')?.startsWith('cli') ? SHORT_MATRIX.seed : opts.seed;
+      const outageMs = opts.outageSeconds !== undefined ? opts.outageSeconds * 1000 : opts.short ? SHORT_MATRIX.outageMs : FULL_OUTAGE_MS;
+      const only = opts.only ?? (opts.short ? [...SHORT_MATRIX.scenarios] : undefined);
+      console.log(`fault matrix${opts.short ? ' (short)' : ''}, seed ${seed}, outages of ${outageMs / 1000} s`);
+      const results = await runMatrix({ seed, outageMs, only, log: (line) => console.log(line) });
       console.log('\nsummary:');
       for (const r of results) console.log(`${r.ok ? 'PASS' : 'FAIL'}  ${r.name}`);
-      finish(results.length, results.filter((r) => !r.ok).length, opts.seed);
+      finish(results.length, results.filter((r) => !r.ok).length, seed);
       return;
     }
     const results = await runChaos({ seed: opts.seed, tracks: opts.tracks, consumers: opts.consumers, faultsPerKind: opts.faults,

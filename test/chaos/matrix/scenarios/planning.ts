@@ -1,7 +1,14 @@
 import { slowRanges } from '../../../fleet/faults.js';
 import { describeJob, settle, sleep, waitMidPlanning } from '../fleetOps.js';
 import type { Scenario } from '../types.js';
-import { completedJob, LIBRARY_TRACKS, pacedPlanning } from './common.js';
+import { completedJob } from './common.js';
+
+/**
+ * Paced planning with the range size left to adapt (between 25 and 400 rows): two planners then cut different
+ * ranges from the same point — which a pinned size would hide, as both would cut identical ranges.
+ */
+const ADAPTIVE_PACED_PLANNING = { BACKFILL_PLANNING_WINDOW: '3', BACKFILL_MIN_RANGE_SIZE: '25', BACKFILL_MAX_RANGE_SIZE: '400' };
+const TRACKS = 12_000;
 
 /** BullMQ's lock on a request (the producer's Worker lockDuration): a stall longer than it lets the request be taken again. */
 const REQUEST_LOCK_MS = 30_000;
@@ -11,8 +18,8 @@ export const redisFlushDuringPlanning: Scenario = {
   name: 'redis-flush-planning',
   item: '1',
   fault: 'private Redis flushed while the producer is mid-planning (planning window 3)',
-  tracks: LIBRARY_TRACKS,
-  env: pacedPlanning(25),
+  tracks: TRACKS,
+  env: ADAPTIVE_PACED_PLANNING,
   needsRedis: true,
   async run(ctx) {
     await slowRanges(ctx.fleet.pool, 0.1);
@@ -33,8 +40,8 @@ export const redisStallDuringPlanning: Scenario = {
   name: 'redis-stall-planning',
   item: '1',
   fault: `private Redis stalled (SIGSTOP) for ${(REQUEST_LOCK_MS + 8000) / 1000} s (> BullMQ lock) mid-planning`,
-  tracks: LIBRARY_TRACKS,
-  env: pacedPlanning(20),
+  tracks: TRACKS,
+  env: ADAPTIVE_PACED_PLANNING,
   needsRedis: true,
   async run(ctx) {
     // Slow enough that planning outlasts the stall and BullMQ's next stalled-request check (another 30 s).
@@ -42,7 +49,7 @@ export const redisStallDuringPlanning: Scenario = {
     ctx.start(['producer']);
     ctx.start(['producer']);
     ctx.start(['consumer']);
-    const jobId = await ctx.enqueue(['--range-size', '20']);
+    const jobId = await ctx.enqueue(['--range-size', '25']);
     await waitMidPlanning(ctx.fleet, jobId, 3);
     ctx.redis.stall();
     ctx.note(`Redis stalled at ${await describeJob(ctx.fleet, jobId)}`);
