@@ -4,6 +4,7 @@ import { runMatrix } from './matrix/runMatrix.js';
 import { SHORT_MATRIX } from './matrix/shortMatrix.js';
 
 const FULL_OUTAGE_MS = 45_000;
+const FULL_SETTLE_MS = 180_000;
 
 /**
  * `npm run chaos -- [--seed S] [--tracks N] [--consumers K]`: the random chaos run — prints every fault, then
@@ -29,7 +30,8 @@ const program = new Command('chaos')
       const outageMs = opts.outageSeconds !== undefined ? opts.outageSeconds * 1000 : opts.short ? SHORT_MATRIX.outageMs : FULL_OUTAGE_MS;
       const only = opts.only ?? (opts.short ? [...SHORT_MATRIX.scenarios] : undefined);
       console.log(`fault matrix${opts.short ? ' (short)' : ''}, seed ${seed}, outages of ${outageMs / 1000} s`);
-      const results = await runMatrix({ seed, outageMs, only, log: (line) => console.log(line) });
+      const settleMs = opts.short ? SHORT_MATRIX.settleMs : FULL_SETTLE_MS;
+      const results = await runMatrix({ seed, outageMs, settleMs, only, log: (line) => console.log(line) });
       console.log('\nsummary:');
       for (const r of results) console.log(`${r.ok ? 'PASS' : 'FAIL'}  ${r.name}`);
       finish(results.length, results.filter((r) => !r.ok).length, seed);

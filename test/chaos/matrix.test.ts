@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatResult, runMatrix } from './matrix/runMatrix.js';
+import { runMatrix } from './matrix/runMatrix.js';
 import { SHORT_MATRIX } from './matrix/shortMatrix.js';
 
 /**
@@ -12,10 +12,10 @@ describe('fault matrix (short)', function () {
   for (const name of SHORT_MATRIX.scenarios) {
     it(`${name}: ends equal to an uninterrupted run`, async () => {
       const lines: string[] = [];
-      const [result] = await runMatrix({ seed: SHORT_MATRIX.seed, outageMs: SHORT_MATRIX.outageMs, only: [name], log: (l) => lines.push(l) });
+      const [result] = await runMatrix({ seed: SHORT_MATRIX.seed, outageMs: SHORT_MATRIX.outageMs, settleMs: SHORT_MATRIX.settleMs, only: [name], log: (l) => lines.push(l) });
       expect(result, 'the scenario ran').to.not.equal(undefined);
-      expect(result?.ok, `${lines.join('\n')}`).to.equal(true);
-      if (result) expect(formatResult(result)).to.match(/end state = reference\? (yes|not compared)/);
+      // The log ends with the scenario's line and one line per failed check, sample ids included.
+      expect(result?.ok, lines.join('\n')).to.equal(true);
     });
   }
 });

@@ -14,6 +14,8 @@ import type { CheckResult, Scenario, ScenarioContext, ScenarioResult, ScenarioRu
 export interface MatrixOptions {
   seed: number;
   outageMs: number;
+  /** How long a job may take to end once its fault is over. */
+  settleMs: number;
   /** Scenario names to run (all when absent). */
   only?: string[];
   log: (line: string) => void;
@@ -105,6 +107,7 @@ function scenarioContext(scenario: Scenario, options: MatrixOptions, { fleet, re
     seed: options.seed,
     random: seededRandom(options.seed ^ hash(scenario.name)),
     outageMs: options.outageMs,
+    settleMs: options.settleMs,
     cli: (args, env = {}) => runCli(args, { env: fleet.env(env) }),
     async enqueue(args) {
       const enqueued = await runCli(['backfill', 'enqueue', '--json', ...args], { env: fleet.env() });

@@ -1,13 +1,14 @@
 /**
  * The short fault matrix `npm test` runs (the full one is `npm run chaos -- --matrix`): the scenarios that are
  * cheap on a 2-core machine yet still show their fault. The producer's PostgreSQL outage stays in with an
- * outage just over what BullMQ's five attempts of a request span (2 + 4 + 8 + 16 s of backoff) — a shorter one
+ * outage longer than BullMQ's five attempts of a request span (2 + 4 + 8 + 16 s of backoff) — a shorter one
  * is ridden out by BullMQ's own retries and would prove nothing. The Redis stall (over 30 s of lock, then 30 s
  * until BullMQ notices) and the other outages are only in the full matrix.
  */
 export const SHORT_MATRIX = {
   seed: 7,
-  outageMs: 35_000,
+  outageMs: 40_000,
+  settleMs: 60_000,
   scenarios: [
     'rollback-order',
     'reused-ids',

@@ -47,6 +47,8 @@ export interface ScenarioContext {
   readonly random: () => number;
   /** Length of an outage (45 s in the full matrix). */
   readonly outageMs: number;
+  /** How long a job may take to end once its fault is over (a healthy run of these small jobs takes seconds). */
+  readonly settleMs: number;
   /** The private Redis, when the scenario asked for one. */
   readonly redis: OwnRedis;
   /** Record what happened (printed on the scenario's line and in the log). */

@@ -35,7 +35,7 @@ export const pauseWithRestarts: Scenario = {
     ctx.note(`${RESTARTS} restarts done; dead-letter queue holds ${dead}`);
     const resumed = await ctx.cli(['backfill', 'resume', String(jobId)]);
     if (resumed.code !== 0) throw new Error(`resume exited ${resumed.code}: ${resumed.stderr}`);
-    ctx.note(`then: ${await settle(ctx.fleet, jobId, 120_000)}`);
+    ctx.note(`then: ${await settle(ctx.fleet, jobId, ctx.settleMs)}`);
     return { reference: [{}], compared: [jobId], jobs: [completedJob(jobId)] };
   },
 };

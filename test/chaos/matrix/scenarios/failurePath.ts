@@ -46,7 +46,7 @@ export const failurePathFails: Scenario = {
     await ctx.fleet.waitFor(async () => (await sleepingConsumerBackend(ctx.fleet.pool)) !== undefined, 'the poisoned range to be written', 120_000);
     ctx.note(`poisoned range in its last attempt: ${await describeJob(ctx.fleet, jobId)}`);
     await outage(ctx, proxy, CUT_MS, 'PostgreSQL (for the consumer)');
-    ctx.note(`then: ${await settle(ctx.fleet, jobId, 90_000)}`);
+    ctx.note(`then: ${await settle(ctx.fleet, jobId, ctx.settleMs)}`);
     return { reference: [{ rangeSize: RANGE_SIZE }], compared: [jobId], jobs: [{ id: jobId, expect: ['failed'], ledgerChecks: true }] };
   },
 };

@@ -32,7 +32,7 @@ export const reusedJobIds: Scenario = {
     ctx.note('ledger reset and data restored');
     const second = await ctx.enqueue(['--range-size', '250']);
     ctx.note(`new job got id ${second}${second === first ? ' (reused)' : ''}`);
-    const state = await settle(ctx.fleet, second, 60_000);
+    const state = await settle(ctx.fleet, second, ctx.settleMs);
     ctx.note(`then: ${state.startsWith('not ended') ? state : await describeJob(ctx.fleet, second)}`);
     return { reference: [{}], compared: [second], jobs: [completedJob(second)] };
   },

@@ -44,7 +44,7 @@ export const brokerLostTwoJobs: Scenario = {
     ctx.start(['consumer']);
     ctx.start(['consumer']);
     for (const jobId of [first, second]) {
-      const state = await settle(ctx.fleet, jobId, 60_000);
+      const state = await settle(ctx.fleet, jobId, ctx.settleMs);
       ctx.note(state.startsWith('not ended') ? state : await describeJob(ctx.fleet, jobId));
     }
     return { reference: [{ toId: split }, { fromId: split + 1 }], compared: [first, second], jobs: [completedJob(first), completedJob(second)] };

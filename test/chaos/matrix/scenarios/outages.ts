@@ -34,7 +34,7 @@ async function runOutage(ctx: ScenarioContext, service: Service, role: Role) {
   ctx.note(`at the cut: ${await describeJob(ctx.fleet, jobId)}`);
   await outage(ctx, proxy, ctx.outageMs, `${service} (for the ${role})`);
   ctx.note(`restored: ${await describeJob(ctx.fleet, jobId)}`);
-  ctx.note(`then: ${await settle(ctx.fleet, jobId, 180_000)}`);
+  ctx.note(`then: ${await settle(ctx.fleet, jobId, ctx.settleMs)}`);
   return { reference: [{}], compared: [jobId], jobs: [completedJob(jobId)] };
 }
 

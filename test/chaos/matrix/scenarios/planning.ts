@@ -4,10 +4,12 @@ import type { Scenario } from '../types.js';
 import { completedJob } from './common.js';
 
 /**
- * Paced planning with the range size left to adapt (between 25 and 400 rows): two planners then cut different
- * ranges from the same point — which a pinned size would hide, as both would cut identical ranges.
+ * Paced planning with the range size left to adapt (25 rows asked for, up to 400 as ranges go faster than the
+ * target): a planner that starts afresh cuts 25-row ranges again from the ledger's last range while the first one
+ * cuts bigger ones from its own cursor — a pinned size would hide the conflict, as both would cut identical ranges.
  */
 const ADAPTIVE_PACED_PLANNING = { BACKFILL_PLANNING_WINDOW: '3', BACKFILL_MIN_RANGE_SIZE: '25', BACKFILL_MAX_RANGE_SIZE: '400' };
+const ASKED_RANGE_SIZE = '25';
 const TRACKS = 12_000;
 
 /** BullMQ's lock on a request (the producer's Worker lockDuration): a stall longer than it lets the request be taken again. */
@@ -26,11 +28,11 @@ export const redisFlushDuringPlanning: Scenario = {
     ctx.start(['producer']);
     ctx.start(['producer']);
     ctx.start(['consumer']);
-    const jobId = await ctx.enqueue(['--range-size', '25']);
+    const jobId = await ctx.enqueue(['--range-size', ASKED_RANGE_SIZE]);
     await waitMidPlanning(ctx.fleet, jobId, 5);
     await ctx.redis.flushAll();
     ctx.note(`flushed at ${await describeJob(ctx.fleet, jobId)}`);
-    ctx.note(`then: ${await settle(ctx.fleet, jobId, 180_000)}`);
+    ctx.note(`then: ${await settle(ctx.fleet, jobId, ctx.settleMs)}`);
     return { reference: [{}], compared: [jobId], jobs: [completedJob(jobId)] };
   },
 };
@@ -45,18 +47,18 @@ export const redisStallDuringPlanning: Scenario = {
   needsRedis: true,
   async run(ctx) {
     // Slow enough that planning outlasts the stall and BullMQ's next stalled-request check (another 30 s).
-    await slowRanges(ctx.fleet.pool, 0.35);
+    await slowRanges(ctx.fleet.pool, 0.3);
     ctx.start(['producer']);
     ctx.start(['producer']);
     ctx.start(['consumer']);
-    const jobId = await ctx.enqueue(['--range-size', '25']);
+    const jobId = await ctx.enqueue(['--range-size', ASKED_RANGE_SIZE]);
     await waitMidPlanning(ctx.fleet, jobId, 3);
     ctx.redis.stall();
     ctx.note(`Redis stalled at ${await describeJob(ctx.fleet, jobId)}`);
     await sleep(REQUEST_LOCK_MS + 8000);
     ctx.redis.resume();
     ctx.note(`Redis resumed at ${await describeJob(ctx.fleet, jobId)}`);
-    ctx.note(`then: ${await settle(ctx.fleet, jobId, 300_000)}`);
+    ctx.note(`then: ${await settle(ctx.fleet, jobId, Math.max(ctx.settleMs, 240_000))}`);
     return { reference: [{}], compared: [jobId], jobs: [completedJob(jobId)] };
   },
 };

@@ -31,7 +31,7 @@ export const overLargeRange: Scenario = {
     }
     const jobId = (JSON.parse(enqueued.stdout) as { jobId: number }).jobId;
     ctx.note(`accepted as job ${jobId}`);
-    const state = await settle(ctx.fleet, jobId, 90_000);
+    const state = await settle(ctx.fleet, jobId, ctx.settleMs);
     ctx.note(`consumer died ${crashes.count} time(s); then: ${state.startsWith('not ended') ? state : await describeJob(ctx.fleet, jobId)}`);
     crashes.stop();
     return { reference: [{}], compared: [jobId], jobs: [{ id: jobId, expect: ['completed'], ledgerChecks: true }] };
