@@ -16,6 +16,14 @@ export function pacedPlanning(rangeSize: number): Record<string, string> {
   return { ...pinnedRangeSize(rangeSize), BACKFILL_PLANNING_WINDOW: '3' };
 }
 
+/**
+ * When a fault lands: after 3 to 6 ranges are done, drawn from the seed — early enough that the first planning
+ * chunk (50 ranges) is still being worked through, so the producer is mid-planning.
+ */
+export function faultMoment(ctx: ScenarioContext): number {
+  return 3 + Math.floor(ctx.random() * 4);
+}
+
 export function completedJob(id: number): ScenarioJob {
   return { id, expect: ['completed'], ledgerChecks: true };
 }

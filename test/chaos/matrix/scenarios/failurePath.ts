@@ -17,7 +17,7 @@ const RANGE_SIZE = 250;
  */
 async function poisonOneRange({ fleet }: { fleet: FleetHarness }): Promise<void> {
   const { rows } = await fleet.pool.query<{ id: number; analysis_data: string | null }>(
-    `SELECT id, analysis_data FROM tracks WHERE id >= (SELECT (min(id) + max(id)) / 2 FROM tracks) ORDER BY id LIMIT 50`);
+    `SELECT id, analysis_data FROM tracks WHERE id >= (SELECT (min(id) + max(id)) / 2 FROM tracks) ORDER BY id LIMIT 1000`);
   const now = new Date();
   const poisoned = rows.find((r) => convertLegacy(r.analysis_data, { analysisVersion: '2024.1', now }).outcome === 'converted');
   if (!poisoned) throw new Error('no convertible track to poison');

@@ -1,7 +1,7 @@
 import { slowRanges } from '../../../fleet/faults.js';
 import { describeJob, rangesDone, settle, waitMidPlanning } from '../fleetOps.js';
 import type { Scenario, ScenarioContext } from '../types.js';
-import { brokerProxy, completedJob, databaseProxy, LIBRARY_TRACKS, outage, pacedPlanning } from './common.js';
+import { brokerProxy, completedJob, databaseProxy, faultMoment, LIBRARY_TRACKS, outage, pacedPlanning } from './common.js';
 
 type Service = 'PostgreSQL' | 'RabbitMQ';
 type Role = 'producer' | 'consumer';
@@ -29,8 +29,9 @@ async function runOutage(ctx: ScenarioContext, service: Service, role: Role) {
   ctx.start(['consumer'], role === 'consumer' ? env : {});
   // One consumer only: the fleet itself must ride the outage out, not a second consumer that was never cut off.
   const jobId = await ctx.enqueue(['--range-size', '25']);
-  if (role === 'producer') await waitMidPlanning(ctx.fleet, jobId, 3);
-  else await ctx.fleet.waitFor(async () => (await rangesDone(ctx.fleet, jobId)) >= 3, 'three ranges done', 120_000);
+  const moment = faultMoment(ctx);
+  if (role === 'producer') await waitMidPlanning(ctx.fleet, jobId, moment);
+  else await ctx.fleet.waitFor(async () => (await rangesDone(ctx.fleet, jobId)) >= moment, `${moment} ranges done`, 120_000);
   ctx.note(`at the cut: ${await describeJob(ctx.fleet, jobId)}`);
   await outage(ctx, proxy, ctx.outageMs, `${service} (for the ${role})`);
   ctx.note(`restored: ${await describeJob(ctx.fleet, jobId)}`);

@@ -1,16 +1,17 @@
 import { slowRanges } from '../../../fleet/faults.js';
 import { describeJob, settle, sleep, waitMidPlanning } from '../fleetOps.js';
 import type { Scenario } from '../types.js';
-import { completedJob } from './common.js';
+import { completedJob, faultMoment } from './common.js';
 
 /**
- * Paced planning with the range size left to adapt (25 rows asked for, up to 400 as ranges go faster than the
+ * Paced planning with the range size left to adapt (25 rows asked for, up to 100 as ranges go faster than the
  * target): a planner that starts afresh cuts 25-row ranges again from the ledger's last range while the first one
  * cuts bigger ones from its own cursor — a pinned size would hide the conflict, as both would cut identical ranges.
+ * Enough tracks for several planning chunks (50 ranges each) after the fault: every chunk is another race.
  */
-const ADAPTIVE_PACED_PLANNING = { BACKFILL_PLANNING_WINDOW: '3', BACKFILL_MIN_RANGE_SIZE: '25', BACKFILL_MAX_RANGE_SIZE: '400' };
+const ADAPTIVE_PACED_PLANNING = { BACKFILL_PLANNING_WINDOW: '3', BACKFILL_MIN_RANGE_SIZE: '25', BACKFILL_MAX_RANGE_SIZE: '100' };
 const ASKED_RANGE_SIZE = '25';
-const TRACKS = 12_000;
+const TRACKS = 24_000;
 
 /** BullMQ's lock on a request (the producer's Worker lockDuration): a stall longer than it lets the request be taken again. */
 const REQUEST_LOCK_MS = 30_000;
@@ -29,7 +30,7 @@ export const redisFlushDuringPlanning: Scenario = {
     ctx.start(['producer']);
     ctx.start(['consumer']);
     const jobId = await ctx.enqueue(['--range-size', ASKED_RANGE_SIZE]);
-    await waitMidPlanning(ctx.fleet, jobId, 5);
+    await waitMidPlanning(ctx.fleet, jobId, faultMoment(ctx));
     await ctx.redis.flushAll();
     ctx.note(`flushed at ${await describeJob(ctx.fleet, jobId)}`);
     ctx.note(`then: ${await settle(ctx.fleet, jobId, ctx.settleMs)}`);
@@ -52,7 +53,7 @@ export const redisStallDuringPlanning: Scenario = {
     ctx.start(['producer']);
     ctx.start(['consumer']);
     const jobId = await ctx.enqueue(['--range-size', ASKED_RANGE_SIZE]);
-    await waitMidPlanning(ctx.fleet, jobId, 3);
+    await waitMidPlanning(ctx.fleet, jobId, faultMoment(ctx));
     ctx.redis.stall();
     ctx.note(`Redis stalled at ${await describeJob(ctx.fleet, jobId)}`);
     await sleep(REQUEST_LOCK_MS + 8000);
