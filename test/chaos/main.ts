@@ -26,7 +26,7 @@ const program = new Command('chaos')
     process.env.LOG_LEVEL ??= 'warn';
     process.env.TRACKTION_ENV_FILE ??= '';
     if (opts.matrix) {
-      const seed = opts.short && !program.getOptionValueSource('seed')?.startsWith('cli') ? SHORT_MATRIX.seed : opts.seed;
+      const seed = opts.short && program.getOptionValueSource('seed') !== 'cli' ? SHORT_MATRIX.seed : opts.seed;
       const outageMs = opts.outageSeconds !== undefined ? opts.outageSeconds * 1000 : opts.short ? SHORT_MATRIX.outageMs : FULL_OUTAGE_MS;
       const only = opts.only ?? (opts.short ? [...SHORT_MATRIX.scenarios] : undefined);
       console.log(`fault matrix${opts.short ? ' (short)' : ''}, seed ${seed}, outages of ${outageMs / 1000} s`);
@@ -48,4 +48,10 @@ function finish(total: number, failed: number, seed: number): void {
   process.exitCode = failed === 0 ? 0 : 1;
 }
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // A mistyped scenario name and the like: the message, not a stack.
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exitCode = 64;
+}
