@@ -1,5 +1,4 @@
 import { TEST_RABBITMQ_URL } from '../../../helpers/isolation.js';
-import type { FleetHarness } from '../../../fleet/fleetHarness.js';
 import type { TcpProxy } from '../../../helpers/tcpProxy.js';
 import type { ScenarioContext, ScenarioJob } from '../types.js';
 
@@ -50,4 +49,3 @@ export async function outage(ctx: ScenarioContext, proxy: TcpProxy, ms: number, 
   proxy.restore();
 }
 
-export type { FleetHarness };
