@@ -1,6 +1,7 @@
+import { Redis } from 'ioredis';
 import { slowRanges } from '../../../fleet/faults.js';
-import { describeJob, settle, sleep, waitMidPlanning } from '../fleetOps.js';
-import type { Scenario } from '../types.js';
+import { describeJob, planningComplete, settle, sleep, waitMidPlanning } from '../fleetOps.js';
+import type { Scenario, ScenarioContext } from '../types.js';
 import { completedJob, faultMoment } from './common.js';
 
 /**
@@ -13,6 +14,23 @@ const ADAPTIVE_PACED_PLANNING = { BACKFILL_PLANNING_WINDOW: '3', BACKFILL_MIN_RA
 const ASKED_RANGE_SIZE = '25';
 const TRACKS = 24_000;
 
+const FLUSHES = 2;
+
+/**
+ * Whether the request is back after a flush: a producer works on it (the queue's active list), or it already
+ * ended (completed or failed set). The scenario has one job, so the request's id — whose format is the producer's
+ * business — is not needed.
+ */
+async function requestBack(ctx: ScenarioContext): Promise<boolean> {
+  const redis = new Redis(ctx.redis.url);
+  const key = (part: string) => `${ctx.fleet.names.bullPrefix}:${ctx.fleet.names.requestQueue}:${part}`;
+  try {
+    return (await redis.llen(key('active'))) + (await redis.zcard(key('completed'))) + (await redis.zcard(key('failed'))) > 0;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** BullMQ's lock on a request (the producer's Worker lockDuration): a stall longer than it lets the request be taken again. */
 const REQUEST_LOCK_MS = 30_000;
 
@@ -20,7 +38,7 @@ const REQUEST_LOCK_MS = 30_000;
 export const redisFlushDuringPlanning: Scenario = {
   name: 'redis-flush-planning',
   item: '1',
-  fault: 'private Redis flushed while the producer is mid-planning (planning window 3)',
+  fault: 'private Redis flushed twice while the producer is mid-planning (planning window 3)',
   tracks: TRACKS,
   env: ADAPTIVE_PACED_PLANNING,
   needsRedis: true,
@@ -31,8 +49,14 @@ export const redisFlushDuringPlanning: Scenario = {
     ctx.start(['consumer']);
     const jobId = await ctx.enqueue(['--range-size', ASKED_RANGE_SIZE]);
     await waitMidPlanning(ctx.fleet, jobId, faultMoment(ctx));
-    await ctx.redis.flushAll();
-    ctx.note(`flushed at ${await describeJob(ctx.fleet, jobId)}`);
+    // Each flush the keeper repairs adds one more planner on the job: two flushes, three planners racing.
+    for (let flush = 1; flush <= FLUSHES; flush++) {
+      await ctx.redis.flushAll();
+      ctx.note(`flush ${flush} at ${await describeJob(ctx.fleet, jobId)}`);
+      // (A job whose planning ended meanwhile gets no request back: nothing is left to plan.)
+      await ctx.fleet.waitFor(async () => (await requestBack(ctx)) || (await planningComplete(ctx.fleet, jobId)),
+        'the keeper to re-add the request', 30_000);
+    }
     ctx.note(`then: ${await settle(ctx.fleet, jobId, ctx.settleMs)}`);
     return { reference: [{}], compared: [jobId], jobs: [completedJob(jobId)] };
   },
