@@ -4,6 +4,7 @@ import { TcpProxy } from '../../helpers/tcpProxy.js';
 import { FleetHarness } from '../../fleet/fleetHarness.js';
 import { seededRandom } from '../random.js';
 import { captureEndState, compareEndStates } from './endState.js';
+import { checkDeadLetters } from './deadLetters.js';
 import { checkJob } from './ledgerChecks.js';
 import { referenceFor } from './reference.js';
 import { seedScenarioData } from './seedData.js';
@@ -73,6 +74,7 @@ async function runScenario(scenario: Scenario, options: MatrixOptions): Promise<
     for (const job of run.jobs) {
       checks.push(...await checkJob(fleet.pool, job, () => runCli(['backfill', 'status', String(job.id), '--json'], { env: fleet.env() })));
     }
+    checks.push(await checkDeadLetters(fleet.pool, fleet));
     const actual = await captureEndState(fleet.pool, run.compared);
     say(`end state captured; reference: ${run.reference.length ? run.reference.map((j) => JSON.stringify(j)).join(' then ') : 'the untouched library'}`);
     const reference = await referenceFor(scenario, options.seed, run.reference, say);
