@@ -44,7 +44,21 @@ export class OwnRedis {
     await this.start();
   }
 
+  /**
+   * Freeze the server (SIGSTOP of its own pid): connections stay open, nothing answers, and keys with a TTL
+   * (BullMQ's locks) expire by the wall clock meanwhile — a frozen container or a long stop-the-world pause.
+   */
+  stall(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Let a stalled server run again (SIGCONT). */
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
+    this.resume();
     if (!this.child || this.child.exitCode !== null) return;
     const exited = new Promise((resolve) => this.child?.on('exit', resolve));
     this.child.kill('SIGTERM');
