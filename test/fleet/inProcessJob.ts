@@ -18,10 +18,10 @@ export async function runJobInProcess(pool: pg.Pool, job: { analysisVersion: str
   }
   await insertRanges(pool, created.id, ranges);
   await transitionJob(pool, created.id, ['queued'], 'running', 'test');
-  await markEnumerated(pool, created.id, ranges.length);
+  await markEnumerated(pool, created.id);
   for (const range of ranges) {
     const outcome = await processRange(pool, { v: 1, jobId: created.id, rangeId: range.rangeId, startId: range.startId, endId: range.endId },
-      { attempt: 1, statementTimeoutMs: 60_000 });
+      { statementTimeoutMs: 60_000, chunkRows: 5_000 });
     expect(outcome.kind, `range ${range.rangeId} of job ${created.id}`).to.equal('done');
   }
   expect(await finishJobIfDone(pool, created.id)).to.equal('completed');
