@@ -31,8 +31,8 @@ export async function dropBenchDatabase(serverUrl: string, name: string): Promis
 
 /**
  * Every table a method writes: CASCADE takes history, ranges, errors and whatever else references them.
- * No RESTART IDENTITY: job ids must not repeat within a run, or the BullMQ request `job-<id>` of an earlier
- * round (kept as completed) would make the next round's addRequest a no-op.
+ * No RESTART IDENTITY: job ids stay distinct across rounds, which keeps each round's log and ledger readable
+ * (requests no longer depend on it: their id carries the job's random request token).
  */
 const EMPTY_ALL_SQL = `TRUNCATE tracks, backfill_jobs CASCADE`;
 
