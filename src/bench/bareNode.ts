@@ -22,7 +22,7 @@ interface WorkerTotals {
 }
 
 /**
- * A bare Node process per core (issue 8's table): what converting in JavaScript and writing with the
+ * A bare Node process per core (the benchmark table): what converting in JavaScript and writing with the
  * fleet's SQL costs without RabbitMQ, Redis and the ledger. The gap between this and the fleet is the
  * price of the fleet's machinery.
  */

@@ -5,7 +5,7 @@ import type pg from 'pg';
  * enumerating and publishing ranges, and the ranges' work. The ledger records one `duration_ms` per
  * range (read + convert + write, inside its transaction, after the range lock; not BEGIN, COMMIT, ack
  * or the Redis report), so a finer split (read / convert / write / commit / ack) needs the consumer to
- * record it — issue 8's work; until then, use `--cpu-prof`.
+ * record it — not yet; until then, use `--cpu-prof`.
  */
 export interface FleetMetrics {
   ranges: { total: number; done: number; failed: number; retried: number };

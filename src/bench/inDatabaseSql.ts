@@ -1,7 +1,7 @@
 /**
  * The SQL of the in-database reference: the whole conversion as set-based SQL inside PostgreSQL.
  *
- * It approximates the conversion contract (issue 2) closely enough to cost what the real work costs, and
+ * It approximates the conversion contract closely enough to cost what the real work costs, and
  * is not the product: same defaults, clamping, defaulted_fields / clamped_fields, original_version,
  * tempo/key_confidence copies, and the same history row + track columns as the fleet's write. Where it
  * differs: a row that is not valid jsonb (bad JSON, or a \u0000 / unpaired surrogate jsonb refuses) or not

@@ -16,7 +16,7 @@ import { formatReport, writeJsonReport, type BenchReport } from './report.js';
 import { runBench } from './runBench.js';
 
 /**
- * `npm run bench`: the backfill benchmark (issue 4 "Measured", growing into issue 8). Wiring only: the
+ * `npm run bench`: the backfill benchmark. Wiring only: the
  * methods live in their own modules. A fresh bench database and a namespace of its own per run; at the
  * end (or on Ctrl-C) the namespace's queues and keys are deleted and the database dropped unless kept.
  */

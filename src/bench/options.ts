@@ -17,7 +17,7 @@ export interface BenchOptions {
   sqlChunkIds: number;
   /** Rounds of every method (A B C, A B C …); each method's median is reported. */
   repeat: number;
-  /** Also run the cheap extra rows of issue 8's table: in-database 1 session, bare Node, write floor. */
+  /** Also run the cheap extra rows of the benchmark table: in-database 1 session, bare Node, write floor. */
   extras: boolean;
   jsonOut: string;
   databaseName: string;

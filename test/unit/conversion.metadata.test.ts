@@ -13,7 +13,7 @@ import {
   type RowErrorCode,
 } from '../../src/shared/conversion/index.js';
 
-/** The conversion contract of issue 2, rules 6–8 (metadata, unstorable, row errors) and the size seam. */
+/** The conversion contract, rules 6–8 (metadata, unstorable, row errors) and the size seam. */
 
 const NOW = new Date('2024-06-01T12:00:00.000Z');
 const convert = (value: unknown, maxBytes?: number): ConversionOutcome =>

@@ -10,7 +10,7 @@ import {
   type ConvertedRecord,
 } from '../../src/shared/conversion/index.js';
 
-/** Properties of the conversion contract (issue 2), checked over generated inputs. */
+/** Properties of the conversion contract, checked over generated inputs. */
 
 const OPTIONS = { analysisVersion: '2024.1', now: new Date('2024-06-01T00:00:00Z') };
 const convert = (value: unknown): ConversionOutcome => convertLegacy(value, OPTIONS);

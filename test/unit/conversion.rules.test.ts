@@ -8,7 +8,7 @@ import {
 } from '../../src/shared/conversion/index.js';
 
 /**
- * The conversion contract of issue 2, rule by rule: one table row per rule and per error code.
+ * The conversion contract, rule by rule: one table row per rule and per error code.
  * Inputs are JSON text unless a case says "already parsed".
  */
 

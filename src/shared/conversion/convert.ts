@@ -32,7 +32,7 @@ type LegacyObject = Readonly<Record<string, unknown>>;
 export const SKIPPED: SkippedOutcome = Object.freeze({ outcome: 'skipped' });
 
 /**
- * Convert one legacy `analysis_data` value by the conversion contract (issue 2). Pure: the clock is
+ * Convert one legacy `analysis_data` value by the conversion contract. Pure: the clock is
  * `options.now`. Never throws for any value; it throws only for bad options (see resolveConversionOptions).
  * For many rows, `createLegacyConverter` checks the options once.
  */

@@ -1,5 +1,5 @@
 /**
- * The words of the conversion contract (issue 2, "The conversion contract"), as types.
+ * The words of the conversion contract, as types.
  *
  * - legacy value: one track's `analysis_data` — SQL NULL, JSON text, or an already parsed json/jsonb value.
  * - outcome: what converting one legacy value gives — skipped, a row error, or a converted record.

@@ -1,6 +1,6 @@
 /**
- * The schema the revisions must produce, written out independently of the migration code (in the words of
- * issue 3) so that `db verify` checks the migrations rather than repeating them. Types are spelled as
+ * The schema the revisions must produce, written out independently of the migration code (in the words of the
+ * source document) so that `db verify` checks the migrations rather than repeating them. Types are spelled as
  * PostgreSQL's format_type() prints them. Each object names the revision that adds it.
  */
 

@@ -1,7 +1,7 @@
 import type { Defaults } from './nodes.js';
 
 /**
- * The sections each step adds, exactly as the upgrade contract (issue 5) lists them. Each is a function so
+ * The sections each step adds, exactly as the upgrade contract lists them. Each is a function so
  * every file gets fresh objects: nothing added to one file can be changed through another.
  */
 
