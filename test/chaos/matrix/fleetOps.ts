@@ -69,8 +69,13 @@ export async function liveConsumers(fleet: FleetHarness): Promise<{ pid: number;
 /** Run `fn` on a channel of the shared broker (only this fleet's own queues are looked at or purged). */
 export async function withChannel<T>(fleet: FleetHarness, fn: (channel: amqp.Channel) => Promise<T>): Promise<T> {
   const connection = await amqp.connect(fleet.extraEnv.RABBITMQ_URL ?? TEST_RABBITMQ_URL);
+  // A refused operation (404 on a queue) rejects its own promise; the channel's 'error' event must not also
+  // become an uncaught exception that fails whichever test runs at that moment.
+  connection.on('error', () => undefined);
   try {
-    return await fn(await connection.createChannel());
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    return await fn(channel);
   } finally {
     await connection.close();
   }
