@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { RefusedError } from '../src/shared/db/errors.js';
-import { probe, runSteps, stepContextOf, type Probe, type Step } from '../src/shared/db/steps.js';
+import { RefusedError } from '../src/schema/errors.js';
+import { probe, runSteps, stepContextOf, type Probe, type Step } from '../src/schema/steps.js';
 
 /**
  * Baseline: the legacy `tracks` table as the old Tracktion created it. An existing library is *adopted*

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { runSteps, type Probe, type Step } from '../src/shared/db/steps.js';
+import { runSteps, type Probe, type Step } from '../src/schema/steps.js';
 
 /**
  * Analysis fields: typed analysis columns on `tracks`, the `analysis_history` table, six indexes, two

@@ -1,4 +1,4 @@
-import type { MigrationInterface } from 'typeorm';
+import type { MigrationClass } from '../src/schema/revisions.js';
 import { Baseline1732500000000 } from './1732500000000-Baseline.js';
 import { AnalysisFields1732500001000 } from './1732500001000-AnalysisFields.js';
 import { BackfillLedger1732500002000 } from './1732500002000-BackfillLedger.js';
@@ -6,9 +6,6 @@ import { BackfillOperations1732500003000 } from './1732500003000-BackfillOperati
 import { BackfillRole1732500004000 } from './1732500004000-BackfillRole.js';
 import { RequestToken1732500005000 } from './1732500005000-RequestToken.js';
 import { FleetRoleStatsOnly1732500008000 } from './1732500008000-FleetRoleStatsOnly.js';
-
-/** A revision class: TypeORM builds it with `new` and orders by the 13-digit timestamp ending its name. */
-export type MigrationClass = new () => MigrationInterface;
 
 /**
  * Every revision, oldest first. Append-only: a landed revision is never edited; a new one is imported

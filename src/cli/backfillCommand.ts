@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { userInfo, hostname } from 'node:os';
 import { createJob, getJob, latestJob, listJobs } from '../shared/ledger/jobs.js';
 import { errorSummary, rowErrors } from '../shared/ledger/errors.js';
-import { collectJobStatus } from '../shared/status/jobStatus.js';
+import { collectJobStatus } from '../operations/status/jobStatus.js';
 import { UsageError } from '../shared/errors.js';
 import { rangeSizeProblem } from '../shared/config.js';
 import { withFleet, type FleetContext } from './fleetContext.js';

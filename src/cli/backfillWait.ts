@@ -1,6 +1,6 @@
 import { ExitCode } from '../shared/exitCodes.js';
 import { getJob, FINAL_JOB_STATES } from '../shared/ledger/jobs.js';
-import { collectJobStatus, type JobStatus } from '../shared/status/jobStatus.js';
+import { collectJobStatus, type JobStatus } from '../operations/status/jobStatus.js';
 import type { FleetContext } from './fleetContext.js';
 import { printMessage } from './output.js';
 import { progressLine } from './statusFormat.js';

@@ -2,16 +2,17 @@ import type pg from 'pg';
 import { getConfig, type Config } from '../shared/config.js';
 import { TracktionError, UsageError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/logger.js';
-import { backupDatabase, restoreDatabase } from '../shared/db/backup.js';
-import { migrate, migrationStatus, rollback } from '../shared/db/migrator.js';
-import { planSql, revisionClasses } from '../shared/db/plan.js';
-import { checkLedgerRevert } from '../shared/db/ledgerRevertCheck.js';
+import { backupDatabase, restoreDatabase } from '../schema/backup.js';
+import { migrate, migrationStatus, rollback } from '../schema/migrator.js';
+import { planSql, revisionClasses } from '../schema/plan.js';
+import { checkLedgerRevert } from '../schema/ledgerRevertCheck.js';
 import { checkConnection, createPool } from '../shared/db/pool.js';
-import { checkRollbackDataLoss, enforceVerdicts, runPreflight } from '../shared/db/preflight.js';
-import { BASE, pathTo, resolveRevision, type RevisionPath } from '../shared/db/revisions.js';
-import { verifyDatabase } from '../shared/db/verify.js';
+import { checkRollbackDataLoss, enforceVerdicts, runPreflight } from '../schema/preflight.js';
+import { BASE, pathTo, resolveRevision, type RevisionPath } from '../schema/revisions.js';
+import { verifyDatabase } from '../schema/verify.js';
 import { printBackup, printStatus, printVerdicts, printVerify, targetVerdict } from './dbReport.js';
 import { printLine, printMessage } from './output.js';
+import { allMigrations } from '../../migrations/index.js';
 
 /** The db commands, wired from the shared/db modules. Every step is logged with its duration. */
 
@@ -64,7 +65,7 @@ async function change(direction: 'up' | 'down', options: ChangeOptions): Promise
     const verdicts = [targetVerdict(path), ...checks];
     printVerdicts(verdicts, options.force ?? false);
     if (options.dryRun) {
-      if (direction === 'up') process.stdout.write(await planSql(revisionClasses(path.revisions)));
+      if (direction === 'up') process.stdout.write(await planSql(revisionClasses(allMigrations, path.revisions)));
       else printLine(`-- would revert: ${path.revisions.join(', ') || 'nothing'}`);
     }
     enforceVerdicts(verdicts, options.force ?? false);
@@ -73,7 +74,7 @@ async function change(direction: 'up' | 'down', options: ChangeOptions): Promise
       return;
     }
     if (options.backup) printBackup(await timed(db.logger, 'backup', () => backupDatabase(db.url, db.config.BACKUP_DIR)));
-    const run = { to: path.target, logger: db.logger, applicationName: `${db.applicationName} migrate` };
+    const run = { revisions: allMigrations, to: path.target, logger: db.logger, applicationName: `${db.applicationName} migrate` };
     const result = await timed(db.logger, direction === 'up' ? 'migrate' : 'rollback', () => (direction === 'up' ? migrate(db.url, run) : rollback(db.url, run)));
     printMessage(`${direction === 'up' ? 'migrated' : 'rolled back'} to ${path.target}: ${result.done.join(', ') || 'nothing to do'}`);
     await postValidation(db);
@@ -84,7 +85,7 @@ export const migrateAction = (options: ChangeOptions) => change('up', options);
 export const rollbackAction = (options: ChangeOptions) => change('down', options);
 
 async function resolvePath(db: Db, direction: 'up' | 'down', to: string | undefined): Promise<RevisionPath> {
-  const status = await migrationStatus(db.url, db.logger, db.applicationName);
+  const status = await migrationStatus(db.url, allMigrations, db.logger, db.applicationName);
   const fallback = direction === 'up' ? 'latest' : (status.applied.at(-2) ?? BASE);
   const path = pathTo(status, resolveRevision(status.known, to ?? fallback, direction === 'up' ? 'latest' : 'base'));
   if (path.direction !== 'none' && path.direction !== direction) {
@@ -107,7 +108,7 @@ function preflightOptions(db: Db, options: ChangeOptions) {
 
 /** After a change: the schema of the applied revisions and the data checks, as `db verify` prints them. */
 async function postValidation(db: Db): Promise<void> {
-  const status = await migrationStatus(db.url, db.logger, db.applicationName);
+  const status = await migrationStatus(db.url, allMigrations, db.logger, db.applicationName);
   const report = await timed(db.logger, 'post-migration validation', () => verifyDatabase(db.pool, { revisions: status.applied }));
   for (const line of report.checks) printMessage(`validate    ${line.status.padEnd(4)}  ${line.area}  ${line.name}: ${line.detail}`);
   failOnFail(report.ok, report.checks.filter((c) => c.status === 'FAIL').length, status.applied);
@@ -121,7 +122,7 @@ function failOnFail(ok: boolean, failed: number, applied?: string[]): void {
 
 export async function statusAction(options: { json?: boolean; to?: string }): Promise<void> {
   await withDb(async (db) => {
-    const status = await migrationStatus(db.url, db.logger, db.applicationName);
+    const status = await migrationStatus(db.url, allMigrations, db.logger, db.applicationName);
     printStatus(status, pathTo(status, resolveRevision(status.known, options.to, 'latest')), options.json ?? false);
   });
 }
@@ -129,14 +130,14 @@ export async function statusAction(options: { json?: boolean; to?: string }): Pr
 /** Pending SQL (needs the database), or every revision's SQL with --all (needs none: used by the squawk lint). */
 export async function planAction(options: { all?: boolean; to?: string }): Promise<void> {
   if (options.all) {
-    process.stdout.write(await planSql());
+    process.stdout.write(await planSql(allMigrations));
     return;
   }
   await withDb(async (db) => {
-    const status = await migrationStatus(db.url, db.logger, db.applicationName);
+    const status = await migrationStatus(db.url, allMigrations, db.logger, db.applicationName);
     const path = pathTo(status, resolveRevision(status.known, options.to, 'latest'));
     if (path.direction === 'down') throw new UsageError(`target ${path.target} is behind the current revision; db plan shows migrations only`);
-    process.stdout.write(await planSql(revisionClasses(path.revisions)));
+    process.stdout.write(await planSql(revisionClasses(allMigrations, path.revisions)));
   });
 }
 

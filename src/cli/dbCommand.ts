@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DROP_LEDGER_FLAG } from '../shared/db/ledgerRevertCheck.js';
+import { DROP_LEDGER_FLAG } from '../schema/ledgerRevertCheck.js';
 // Loaded on use: TypeORM and the migration machinery weigh ~30 MB that producer and consumer processes never need.
 const actions = () => import('./dbActions.js');
 

@@ -1,7 +1,7 @@
-import { formatBytes, type Verdict } from '../shared/db/preflight.js';
-import type { RevisionPath, RevisionStatus } from '../shared/db/revisions.js';
-import type { BackupResult } from '../shared/db/backup.js';
-import type { VerifyReport } from '../shared/db/verify.js';
+import { formatBytes, type Verdict } from '../schema/preflight.js';
+import type { RevisionPath, RevisionStatus } from '../schema/revisions.js';
+import type { BackupResult } from '../schema/backup.js';
+import type { VerifyReport } from '../schema/checks.js';
 import { formatTable, printJson, printLine, printMessage } from './output.js';
 
 /** How the db commands print: reports (status, verify, plan) on stdout, progress and verdicts on stderr. */

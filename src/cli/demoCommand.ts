@@ -6,9 +6,10 @@ import { childEnvironment, getConfig, rangeSizeProblem } from '../shared/config.
 import { UsageError } from '../shared/errors.js';
 import { checkConnection, createPool } from '../shared/db/pool.js';
 import { ExitCode } from '../shared/exitCodes.js';
-import { formatDuration } from '../shared/status/eta.js';
+import { formatDuration } from '../operations/status/eta.js';
 import { intOption } from './options.js';
 import { formatTable, printJson, printLine, printMessage } from './output.js';
+import { allMigrations } from '../../migrations/index.js';
 
 const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
 
@@ -29,7 +30,7 @@ export function registerDemoCommands(program: Command): void {
       let lastLive = 0;
       const { runDemo } = await import('../demo/runDemo.js');
       const result = await runDemo(config, {
-        tracks: opts.tracks, consumers: opts.consumers, rangeSize: opts.rangeSize, databaseName: opts.database,
+        tracks: opts.tracks, consumers: opts.consumers, rangeSize: opts.rangeSize, databaseName: opts.database, revisions: allMigrations,
         namespace: `${config.TRACKTION_NAMESPACE}-demo`,
         say: (line, live) => {
           if (live && tty) process.stderr.write(`\r\x1b[2K${line}`);

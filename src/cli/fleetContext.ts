@@ -8,7 +8,7 @@ import { checkConnection, createPool } from '../shared/db/pool.js';
 import { Closer } from '../shared/lifecycle.js';
 import { fleetNames, type FleetNames } from '../shared/names.js';
 import { connectRedis } from '../shared/redis.js';
-import type { StatusDeps } from '../shared/status/jobStatus.js';
+import type { StatusDeps } from '../operations/status/jobStatus.js';
 
 /**
  * Connections a one-shot ops command needs, opened on first use and closed together.

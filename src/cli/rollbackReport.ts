@@ -1,4 +1,4 @@
-import { laterWritersRefusal, type KeptTracks, type RollbackPlan, type RollbackProgress } from '../shared/operations/rollback.js';
+import { laterWritersRefusal, type KeptTracks, type RollbackPlan, type RollbackProgress } from '../operations/rollback.js';
 
 /** The human form of `backfill rollback`: its preview (before --yes) and its result. */
 

@@ -1,5 +1,5 @@
-import type { JobStatus } from '../shared/status/jobStatus.js';
-import { formatDuration } from '../shared/status/eta.js';
+import type { JobStatus } from '../operations/status/jobStatus.js';
+import { formatDuration } from '../operations/status/eta.js';
 
 /** The human form of `backfill status`. */
 export function formatStatus(s: JobStatus): string {

@@ -1,5 +1,5 @@
 import { getJob, FINAL_JOB_STATES } from '../shared/ledger/jobs.js';
-import { collectJobStatus, type StatusDeps } from '../shared/status/jobStatus.js';
+import { collectJobStatus, type StatusDeps } from '../operations/status/jobStatus.js';
 import type { FleetContext } from './fleetContext.js';
 import { printJson, printLine } from './output.js';
 import { formatStatus, progressLine } from './statusFormat.js';

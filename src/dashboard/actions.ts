@@ -3,7 +3,7 @@ import { UsageError, errorMessage } from '../shared/errors.js';
 import { pathOf, readJsonObject, sendJson } from '../shared/http/server.js';
 import type { Logger } from '../shared/logger.js';
 import type { DashboardMetrics } from '../shared/metrics/registry.js';
-import { cancelJob, pauseJob, resumeJob, type ControlDeps, type ControlResult } from '../shared/operations/jobControl.js';
+import { cancelJob, pauseJob, resumeJob, type ControlDeps, type ControlResult } from '../operations/jobControl.js';
 import { checkToken } from './auth.js';
 
 const ACTION_PATH = /^\/api\/jobs\/([1-9]\d{0,14})\/(pause|resume|cancel)$/;

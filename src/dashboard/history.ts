@@ -1,4 +1,4 @@
-import type { FleetSnapshot } from '../shared/metrics/fleetSampler.js';
+import type { FleetSnapshot } from '../operations/status/fleetSampler.js';
 
 /** A fixed-size ring: the newest `capacity` items, oldest first. Constant memory however long it runs. */
 export class RingBuffer<T> {

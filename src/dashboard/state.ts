@@ -3,7 +3,7 @@ import { errorSummary, type ErrorCodeSummary } from '../shared/ledger/errors.js'
 import { FINAL_JOB_STATES, type JobState } from '../shared/ledger/jobs.js';
 import type { Logger } from '../shared/logger.js';
 import { errorMessage } from '../shared/errors.js';
-import type { FleetSampler } from '../shared/metrics/fleetSampler.js';
+import type { FleetSampler } from '../operations/status/fleetSampler.js';
 import { RingBuffer, pointOf, type HistoryPoint } from './history.js';
 import { viewOf, type DashboardView } from './view.js';
 

@@ -1,7 +1,7 @@
 import type { ErrorCodeSummary } from '../shared/ledger/errors.js';
-import { type ConsumerView, type FleetSnapshot } from '../shared/metrics/fleetSampler.js';
-import type { QueueDepth } from '../shared/metrics/queueInspector.js';
-import type { ThrottleView } from '../shared/operations/throttle.js';
+import { type ConsumerView, type FleetSnapshot } from '../operations/status/fleetSampler.js';
+import type { QueueDepth } from '../operations/status/queueInspector.js';
+import type { ThrottleView } from '../operations/throttle.js';
 
 /** What the page receives: the fleet at one moment, in the shape the page draws. */
 export interface DashboardView {

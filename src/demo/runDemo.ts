@@ -1,5 +1,6 @@
 import type { Config } from '../shared/config.js';
-import { ensureDatabaseExists, migrateToLatest } from '../shared/db/migrator.js';
+import { ensureDatabaseExists, migrateToLatest } from '../schema/migrator.js';
+import type { MigrationClass } from '../schema/revisions.js';
 import { checkConnection, createPool, urlForDatabase } from '../shared/db/pool.js';
 import { errorSummary } from '../shared/ledger/errors.js';
 import { createJob, getJob, FINAL_JOB_STATES } from '../shared/ledger/jobs.js';
@@ -7,7 +8,7 @@ import { connectRedis } from '../shared/redis.js';
 import { Coordinator } from '../shared/coordinator/coordinator.js';
 import { fleetNames } from '../shared/names.js';
 import { addRequest, openRequestQueue } from '../producer/requestQueue.js';
-import { collectJobStatus, type JobStatus } from '../shared/status/jobStatus.js';
+import { collectJobStatus, type JobStatus } from '../operations/status/jobStatus.js';
 import { Closer } from '../shared/lifecycle.js';
 import { deleteNamespace } from '../shared/namespaceCleanup.js';
 import { FleetProcesses } from './fleetProcesses.js';
@@ -19,6 +20,8 @@ export interface DemoOptions {
   databaseName: string;
   namespace: string;
   rangeSize: number;
+  /** The schema revisions to apply to the demo database (the CLI passes `migrations/index.ts`'s list). */
+  revisions: readonly MigrationClass[];
   /** Progress lines go here (stderr). */
   say: (line: string, live?: boolean) => void;
 }
@@ -115,7 +118,7 @@ async function resetDemoDatabase(adminSource: string, databaseUrl: string, optio
   }
   await ensureDatabaseExists(databaseUrl);
   options.say(`migrating database ${options.databaseName}`);
-  await migrateToLatest(databaseUrl);
+  await migrateToLatest(databaseUrl, options.revisions);
 }
 
 function quoteIdent(name: string): string {

@@ -2,8 +2,8 @@ import type pg from 'pg';
 import type { Coordinator } from '../shared/coordinator/coordinator.js';
 import { finishJobIfDone, reopenUncoveredPlanning, transitionJob, PLANNABLE_JOB_STATES } from '../shared/ledger/jobs.js';
 import type { RequestedJob } from './requestQueue.js';
-import { evaluateThrottle } from '../shared/operations/throttle.js';
-import type { ThrottleLimits } from '../shared/operations/throttlePolicy.js';
+import { evaluateThrottle } from '../operations/throttle.js';
+import type { ThrottleLimits } from '../operations/throttlePolicy.js';
 import { syncCountersFromLedger } from '../shared/coordinator/syncFromLedger.js';
 import type { Logger } from '../shared/logger.js';
 

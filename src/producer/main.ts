@@ -8,14 +8,14 @@ import { Closer, onShutdownSignals } from '../shared/lifecycle.js';
 import type { Logger } from '../shared/logger.js';
 import { fleetNames } from '../shared/names.js';
 import { connectRedis } from '../shared/redis.js';
-import { RangePublisher } from './rangePublisher.js';
+import { RangePublisher } from '../shared/amqp/rangePublisher.js';
 import { addRequest, backfillRequestSchema, openRequestQueue, type BackfillRequest } from './requestQueue.js';
 import { runBackfillRequest } from './runRequest.js';
 import { FleetKeeper } from './fleetKeeper.js';
 import { failJobIfPermanent, logRequestFailure } from './requestOutcome.js';
-import { resumeLost, type ResumeLostDeps } from '../shared/operations/resumeLost.js';
+import { resumeLost, type ResumeLostDeps } from '../operations/resumeLost.js';
 import type { Logger as PinoLogger } from '../shared/logger.js';
-import { serveProducerMetrics } from '../shared/metrics/processMetrics.js';
+import { serveProducerMetrics } from './producerMetrics.js';
 
 /** Backfill requests one producer carries out at once (each holds a planner session while it plans). */
 const REQUEST_CONCURRENCY = 4;

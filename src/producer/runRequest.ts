@@ -7,7 +7,7 @@ import { fetchBuckets } from './enumerateIds.js';
 import { adaptRangeSize, type RangeSizeBounds } from './adaptRangeSize.js';
 import { planRanges, type PlanCursor } from './planRanges.js';
 import { asOnlyPlanner } from './planningLock.js';
-import type { RangePublisher } from './rangePublisher.js';
+import type { RangePublisher } from '../shared/amqp/rangePublisher.js';
 
 export interface RequestDeps {
   db: pg.Pool;

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { migrateToLatest } from '../../src/shared/db/migrator.js';
+import { migrateToLatest } from '../../src/schema/migrator.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, testEnv, type TestDatabase } from '../helpers/isolation.js';
+import { allMigrations } from '../../migrations/index.js';
 
 /**
  * File paths, keys and messages of row errors come from the legacy data: whoever named a file controls them.
@@ -26,7 +27,7 @@ describe('backfill errors: output that the data cannot abuse', function () {
 
   before(async () => {
     db = await createTestDatabase('tm_cli_errors');
-    await migrateToLatest(db.url);
+    await migrateToLatest(db.url, allMigrations);
     const pool = new pg.Pool({ connectionString: db.url, max: 1 });
     try {
       const { rows } = await pool.query<{ id: number }>(

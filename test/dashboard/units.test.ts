@@ -11,7 +11,7 @@ import { opsHandler } from '../../src/shared/metrics/opsServer.js';
 import { rangeObserver } from '../../src/shared/metrics/rangeObserver.js';
 import { connectionsReady } from '../../src/shared/metrics/readiness.js';
 import { ConsumerMetrics, DashboardMetrics, FleetMetrics, createRegistry } from '../../src/shared/metrics/registry.js';
-import { throttleReasonLabel } from '../../src/shared/metrics/throttle.js';
+import { throttleReasonLabel } from '../../src/operations/status/throttleLabel.js';
 import { ADMIN_DATABASE_URL } from '../helpers/isolation.js';
 import { parseSamples, sumOf } from './helpers.js';
 

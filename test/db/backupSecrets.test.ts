@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { backupDatabase, restoreDatabase } from '../../src/shared/db/backup.js';
+import { backupDatabase, restoreDatabase } from '../../src/schema/backup.js';
 import { ADMIN_DATABASE_URL, createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
 
 /**

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import type pg from 'pg';
-import { migrate } from '../../src/shared/db/migrator.js';
+import { migrate } from '../../src/schema/migrator.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
 import { ANALYSIS_FIELDS, BASELINE, openSession, silentLogger, sql } from './catalog.js';
+import { allMigrations } from '../../migrations/index.js';
 
 /**
  * CREATE INDEX CONCURRENTLY waits for every transaction with an older snapshot. When that wait times out,
@@ -15,7 +16,7 @@ describe('db migrations: a concurrent index build that times out', function () {
 
   before(async function () {
     db = await createTestDatabase('tm_db_cic');
-    await migrate(db.url, { to: BASELINE, logger: silentLogger });
+    await migrate(db.url, { revisions: allMigrations, to: BASELINE, logger: silentLogger });
   });
   after(async () => {
     await holder?.end();
@@ -29,7 +30,7 @@ describe('db migrations: a concurrent index build that times out', function () {
     const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
 
     const settings = { lockTimeoutMs: 2000, onlineLockTimeoutMs: 300, lockRetries: 1, lockRetryDelayMs: 50 };
-    const err = await migrate(db.url, { to: ANALYSIS_FIELDS, logger: silentLogger, settings }).catch((e: unknown) => e);
+    const err = await migrate(db.url, { revisions: allMigrations, to: ANALYSIS_FIELDS, logger: silentLogger, settings }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(Error);
     expect((err as Error).message).to.include('for step "create index ix_tracks_energy_level"');
     expect((err as Error).message).to.include(`pid ${holderPid} (application "tm-test-old-snapshot"`);
@@ -37,7 +38,7 @@ describe('db migrations: a concurrent index build that times out', function () {
     expect(left.rows).to.deep.equal([{ indisvalid: false }]);
 
     await holder.query('COMMIT');
-    const rerun = await migrate(db.url, { to: ANALYSIS_FIELDS, logger: silentLogger, settings });
+    const rerun = await migrate(db.url, { revisions: allMigrations, to: ANALYSIS_FIELDS, logger: silentLogger, settings });
     expect(rerun.done).to.deep.equal([ANALYSIS_FIELDS]);
     const invalid = await sql(db.url, `SELECT count(*)::int AS n FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE NOT x.indisvalid`);
     expect(invalid.rows[0].n).to.equal(0);

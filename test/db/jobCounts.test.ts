@@ -1,13 +1,14 @@
 import { expect } from 'chai';
 import { seedDemoTracks } from '../../src/demo/seedDemo.js';
-import { migrateToLatest } from '../../src/shared/db/migrator.js';
+import { migrateToLatest } from '../../src/schema/migrator.js';
 import { createPool } from '../../src/shared/db/pool.js';
 import { createJob, markEnumerated } from '../../src/shared/ledger/jobs.js';
 import { insertRanges, jobCounts, markRangeFailed } from '../../src/shared/ledger/ranges.js';
-import { estimateProgress, estimateRowsRemaining } from '../../src/shared/status/eta.js';
+import { estimateProgress, estimateRowsRemaining } from '../../src/operations/status/eta.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
 import { silentLogger } from './catalog.js';
 import type pg from 'pg';
+import { allMigrations } from '../../migrations/index.js';
 
 /** The ledger's counts behind progress and ETA, on a job planned only part of the way (paced planning). */
 describe('ledger: job counts for progress and ETA', function () {
@@ -16,7 +17,7 @@ describe('ledger: job counts for progress and ETA', function () {
 
   before(async function () {
     db = await createTestDatabase('tm_db_counts');
-    await migrateToLatest(db.url, silentLogger);
+    await migrateToLatest(db.url, allMigrations, silentLogger);
     pool = createPool(db.url, { applicationName: 'test', max: 2 });
     await seedDemoTracks(pool, 10_000);
   });

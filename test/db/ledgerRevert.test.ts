@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { migrateToLatest } from '../../src/shared/db/migrator.js';
+import { migrateToLatest } from '../../src/schema/migrator.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, testEnv, type TestDatabase } from '../helpers/isolation.js';
 import { ANALYSIS_FIELDS, silentLogger, sql } from './catalog.js';
+import { allMigrations } from '../../migrations/index.js';
 
 const OPERATIONS = 'BackfillOperations1732500003000';
 
@@ -18,7 +19,7 @@ describe('db rollback of the ledger revisions while the ledger holds jobs', func
 
   before(async () => {
     db = await createTestDatabase('tm_ledger_revert');
-    await migrateToLatest(db.url, silentLogger);
+    await migrateToLatest(db.url, allMigrations, silentLogger);
     env = testEnv({ DATABASE_URL: db.url });
     await sql(db.url, `INSERT INTO tracks (id, file_path, created_at, analysis_data) VALUES (1, 'a', now(), '{"energy": 0.5}')`);
     await sql(db.url, `INSERT INTO backfill_jobs (analysis_version, range_size, state) VALUES ('v1', 100, 'completed'), ('v2', 100, 'running')`);

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import type pg from 'pg';
-import { migrate, migrationStatus } from '../../src/shared/db/migrator.js';
+import { migrate, migrationStatus } from '../../src/schema/migrator.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
 import { ANALYSIS_FIELDS, BASELINE, openSession, silentLogger } from './catalog.js';
+import { allMigrations } from '../../migrations/index.js';
 
 describe('db migrations: a lock that cannot be had', function () {
   let db: TestDatabase;
@@ -10,7 +11,7 @@ describe('db migrations: a lock that cannot be had', function () {
 
   before(async function () {
     db = await createTestDatabase('tm_db_locks');
-    await migrate(db.url, { to: BASELINE, logger: silentLogger });
+    await migrate(db.url, { revisions: allMigrations, to: BASELINE, logger: silentLogger });
   });
   afterEach(async () => {
     await holder?.end();
@@ -26,7 +27,7 @@ describe('db migrations: a lock that cannot be had', function () {
 
     const started = Date.now();
     const settings = { lockTimeoutMs: 150, onlineLockTimeoutMs: 150, lockRetries: 2, lockRetryDelayMs: 50 };
-    const err = await migrate(db.url, { to: ANALYSIS_FIELDS, logger: silentLogger, settings }).catch((e: unknown) => e);
+    const err = await migrate(db.url, { revisions: allMigrations, to: ANALYSIS_FIELDS, logger: silentLogger, settings }).catch((e: unknown) => e);
     const elapsed = Date.now() - started;
 
     expect(err).to.be.instanceOf(Error);
@@ -40,15 +41,15 @@ describe('db migrations: a lock that cannot be had', function () {
     expect(elapsed).to.be.lessThan(5000);
 
     await holder.query('ROLLBACK');
-    const rerun = await migrate(db.url, { to: ANALYSIS_FIELDS, logger: silentLogger, settings });
+    const rerun = await migrate(db.url, { revisions: allMigrations, to: ANALYSIS_FIELDS, logger: silentLogger, settings });
     expect(rerun.done).to.deep.equal([ANALYSIS_FIELDS]);
-    expect((await migrationStatus(db.url, silentLogger)).applied).to.deep.equal([BASELINE, ANALYSIS_FIELDS]);
+    expect((await migrationStatus(db.url, allMigrations, silentLogger)).applied).to.deep.equal([BASELINE, ANALYSIS_FIELDS]);
   });
 
   it('lets only one migrate run at a time', async function () {
     holder = await openSession(db.url, 'tm-test-other-migrator');
     await holder.query('SELECT pg_advisory_lock(1953653099)');
-    const err = await migrate(db.url, { logger: silentLogger }).catch((e: unknown) => e);
+    const err = await migrate(db.url, { revisions: allMigrations, logger: silentLogger }).catch((e: unknown) => e);
     expect((err as Error).message).to.match(/another migrate or rollback is running on this database: pid \d+ \(application "tm-test-other-migrator"\)/);
   });
 });

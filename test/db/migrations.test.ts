@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { migrate, rollback, migrationStatus } from '../../src/shared/db/migrator.js';
+import { migrate, rollback, migrationStatus } from '../../src/schema/migrator.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
 import { ANALYSIS_FIELDS, BASELINE, catalogSnapshot, silentLogger, sql, type CatalogSnapshot } from './catalog.js';
+import { allMigrations } from '../../migrations/index.js';
 
 describe('db migrations: up, down, up', function () {
   let db: TestDatabase;
@@ -16,12 +17,12 @@ describe('db migrations: up, down, up', function () {
   after(async () => db.drop());
 
   it('applies the baseline and the analysis fields, each leaving the specified schema', async function () {
-    const first = await migrate(db.url, { to: BASELINE, logger: silentLogger });
+    const first = await migrate(db.url, { revisions: allMigrations, to: BASELINE, logger: silentLogger });
     expect(first.done).to.deep.equal([BASELINE]);
     baseline = await catalogSnapshot(db.url);
     expect(baseline.relations).to.deep.include({ name: 'tracks', kind: 'r', comment: 'Tracktion library: one row per audio file (created by migration Baseline1732500000000)' });
 
-    const second = await migrate(db.url, { to: ANALYSIS_FIELDS, logger: silentLogger });
+    const second = await migrate(db.url, { revisions: allMigrations, to: ANALYSIS_FIELDS, logger: silentLogger });
     expect(second.done).to.deep.equal([ANALYSIS_FIELDS]);
     analysis = await catalogSnapshot(db.url);
     const indexNames = analysis.indexes.map((i) => (i as { name: string }).name);
@@ -35,26 +36,26 @@ describe('db migrations: up, down, up', function () {
   });
 
   it('rolls the analysis fields back to exactly the baseline schema, and re-applies to exactly the same schema', async function () {
-    const down = await rollback(db.url, { to: BASELINE, logger: silentLogger });
+    const down = await rollback(db.url, { revisions: allMigrations, to: BASELINE, logger: silentLogger });
     expect(down.done).to.deep.equal([ANALYSIS_FIELDS]);
     expect(await catalogSnapshot(db.url)).to.deep.equal(baseline);
-    await migrate(db.url, { to: ANALYSIS_FIELDS, logger: silentLogger });
+    await migrate(db.url, { revisions: allMigrations, to: ANALYSIS_FIELDS, logger: silentLogger });
     expect(await catalogSnapshot(db.url)).to.deep.equal(analysis);
   });
 
   it('rolls everything back to an empty database, and up again to the same schema', async function () {
-    await rollback(db.url, { to: 'base', logger: silentLogger });
+    await rollback(db.url, { revisions: allMigrations, to: 'base', logger: silentLogger });
     expect(await catalogSnapshot(db.url)).to.deep.equal(empty);
-    expect((await migrationStatus(db.url, silentLogger)).applied).to.deep.equal([]);
-    await migrate(db.url, { to: ANALYSIS_FIELDS, logger: silentLogger });
+    expect((await migrationStatus(db.url, allMigrations, silentLogger)).applied).to.deep.equal([]);
+    await migrate(db.url, { revisions: allMigrations, to: ANALYSIS_FIELDS, logger: silentLogger });
     expect(await catalogSnapshot(db.url)).to.deep.equal(analysis);
   });
 
   it('running migrate twice is a no-op', async function () {
-    await migrate(db.url, { logger: silentLogger });
+    await migrate(db.url, { revisions: allMigrations, logger: silentLogger });
     const before = await catalogSnapshot(db.url);
     const rows = (await sql(db.url, 'SELECT count(*)::int AS n FROM tracktion_migrations')).rows[0].n;
-    const again = await migrate(db.url, { logger: silentLogger });
+    const again = await migrate(db.url, { revisions: allMigrations, logger: silentLogger });
     expect(again.done).to.deep.equal([]);
     expect(again.path.direction).to.equal('none');
     expect(await catalogSnapshot(db.url)).to.deep.equal(before);
@@ -62,7 +63,7 @@ describe('db migrations: up, down, up', function () {
   });
 
   it('refuses an unknown target revision with the list of known ones', async function () {
-    const err = await migrate(db.url, { to: 'NoSuchRevision', logger: silentLogger }).catch((e: unknown) => e);
+    const err = await migrate(db.url, { revisions: allMigrations, to: 'NoSuchRevision', logger: silentLogger }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(Error);
     expect((err as Error).message).to.match(/unknown revision "NoSuchRevision" — known revisions: base, Baseline1732500000000, AnalysisFields1732500001000/);
   });
@@ -80,8 +81,8 @@ describe('db migrations: an existing library is adopted', function () {
 
   it('keeps the legacy tracks table and its rows through up and a full rollback', async function () {
     const before = await catalogSnapshot(db.url);
-    await migrate(db.url, { to: ANALYSIS_FIELDS, logger: silentLogger });
-    await rollback(db.url, { to: 'base', logger: silentLogger });
+    await migrate(db.url, { revisions: allMigrations, to: ANALYSIS_FIELDS, logger: silentLogger });
+    await rollback(db.url, { revisions: allMigrations, to: 'base', logger: silentLogger });
     expect(await catalogSnapshot(db.url)).to.deep.equal(before);
     expect((await sql(db.url, 'SELECT count(*)::int AS n FROM tracks')).rows[0].n).to.equal(100);
   });
@@ -89,9 +90,9 @@ describe('db migrations: an existing library is adopted', function () {
   it('never drops a baseline-created tracks table that holds rows', async function () {
     const fresh = await createTestDatabase('tm_db_refuse');
     try {
-      await migrate(fresh.url, { to: BASELINE, logger: silentLogger });
+      await migrate(fresh.url, { revisions: allMigrations, to: BASELINE, logger: silentLogger });
       await sql(fresh.url, `INSERT INTO tracks VALUES (1, 'a', NULL, now())`);
-      const err = await rollback(fresh.url, { to: 'base', logger: silentLogger }).catch((e: unknown) => e);
+      const err = await rollback(fresh.url, { revisions: allMigrations, to: 'base', logger: silentLogger }).catch((e: unknown) => e);
       expect((err as Error).message).to.match(/tracks holds library data/).and.match(/applied: Baseline1732500000000/);
       expect((await sql(fresh.url, 'SELECT count(*)::int AS n FROM tracks')).rows[0].n).to.equal(1);
     } finally {

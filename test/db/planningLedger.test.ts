@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import type pg from 'pg';
 import { seedDemoTracks } from '../../src/demo/seedDemo.js';
-import { migrateToLatest } from '../../src/shared/db/migrator.js';
+import { migrateToLatest } from '../../src/schema/migrator.js';
 import { createPool } from '../../src/shared/db/pool.js';
 import { createJob, finishJobIfDone, getJob, markEnumerated, reopenUncoveredPlanning, transitionJob, type JobRow } from '../../src/shared/ledger/jobs.js';
 import { insertRanges } from '../../src/shared/ledger/ranges.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
 import { silentLogger } from './catalog.js';
+import { allMigrations } from '../../migrations/index.js';
 
 /** The ledger decides completion: a job whose ranges leave ids of its bounds uncovered is never completed. */
 describe('ledger: completion needs ranges covering the job\'s bounds', function () {
@@ -15,7 +16,7 @@ describe('ledger: completion needs ranges covering the job\'s bounds', function 
 
   before(async () => {
     db = await createTestDatabase('tm_db_planning');
-    await migrateToLatest(db.url, silentLogger);
+    await migrateToLatest(db.url, allMigrations, silentLogger);
     pool = createPool(db.url, { applicationName: 'test', max: 2 });
     await seedDemoTracks(pool, 2000);
   });
@@ -71,7 +72,7 @@ describe('ledger: planned ranges are accepted only where the ledger\'s plan ends
 
   before(async () => {
     db = await createTestDatabase('tm_db_plan_insert');
-    await migrateToLatest(db.url, silentLogger);
+    await migrateToLatest(db.url, allMigrations, silentLogger);
     pool = createPool(db.url, { applicationName: 'test', max: 3 });
     await seedDemoTracks(pool, 500);
   });

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import type pg from 'pg';
 import { createPool } from '../../src/shared/db/pool.js';
-import { enforceVerdicts, runPreflight, type PreflightOptions } from '../../src/shared/db/preflight.js';
-import { migrationStatus } from '../../src/shared/db/migrator.js';
+import { enforceVerdicts, runPreflight, type PreflightOptions } from '../../src/schema/preflight.js';
+import { migrationStatus } from '../../src/schema/migrator.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, testEnv, type TestDatabase } from '../helpers/isolation.js';
 import { openSession, silentLogger } from './catalog.js';
+import { allMigrations } from '../../migrations/index.js';
 
 describe('db pre-flight', function () {
   let db: TestDatabase;
@@ -56,7 +57,7 @@ describe('db pre-flight', function () {
     const result = await runCli(['db', 'migrate', '--force'], { env });
     expect(result.code).to.equal(1);
     expect(result.stderr).to.match(/pre-flight {2}ABORT {2}long transactions: 1 transaction\(s\) older than 1 s: pid \d+ \(application "tm-test-long-tx"/);
-    expect((await migrationStatus(db.url, silentLogger)).applied).to.deep.equal([]);
+    expect((await migrationStatus(db.url, allMigrations, silentLogger)).applied).to.deep.equal([]);
   });
 
   it('warns above the connection threshold: stops without --force, goes ahead with it', async function () {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type pg from 'pg';
 import { createPool } from '../../src/shared/db/pool.js';
-import { checkLongTransactions } from '../../src/shared/db/preflight.js';
+import { checkLongTransactions } from '../../src/schema/preflight.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
 import { openSession } from './catalog.js';
 

@@ -3,11 +3,12 @@ import type pg from 'pg';
 import { WRITE_CONVERTED_SQL, WRITE_FIRST_SQL, WRITE_FRESH_SQL, writeConverted, type ConvertedRow, type HistoryContext, type RowError } from '../../src/consumers/rangeWriter.js';
 import { createLegacyConverter } from '../../src/shared/conversion/convert.js';
 import type { ConvertedRecord } from '../../src/shared/conversion/types.js';
-import { migrateToLatest } from '../../src/shared/db/migrator.js';
+import { migrateToLatest } from '../../src/schema/migrator.js';
 import { createPool } from '../../src/shared/db/pool.js';
 import { createJob } from '../../src/shared/ledger/jobs.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
 import { openSession, silentLogger } from './catalog.js';
+import { allMigrations } from '../../migrations/index.js';
 
 /**
  * The range write against a real PostgreSQL: a range read with no analysis values is written without the
@@ -23,7 +24,7 @@ describe('range write: history rows, track columns and rollback snapshots', func
 
   before(async () => {
     db = await createTestDatabase('tm_range_writer');
-    await migrateToLatest(db.url, silentLogger);
+    await migrateToLatest(db.url, allMigrations, silentLogger);
     pool = createPool(db.url, { applicationName: 'range writer test', max: 2 });
     await pool.query(`INSERT INTO tracks (id, file_path, analysis_data, created_at)
                       SELECT g, 'f' || g, '{"energy": 0.25, "danceability": 0.5}', now() FROM generate_series(1, 9) g`);

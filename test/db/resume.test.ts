@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { ANALYSIS_FIELDS_UP } from '../../migrations/1732500001000-AnalysisFields.js';
-import { migrate } from '../../src/shared/db/migrator.js';
-import { verifyDatabase } from '../../src/shared/db/verify.js';
+import { migrate } from '../../src/schema/migrator.js';
+import { verifyDatabase } from '../../src/schema/verify.js';
 import { createPool } from '../../src/shared/db/pool.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
 import { ANALYSIS_FIELDS, BASELINE, catalogSnapshot, silentLogger, sql } from './catalog.js';
+import { allMigrations } from '../../migrations/index.js';
 
 /**
  * A revision interrupted half-way: the steps up to and including the first concurrent index build ran,
@@ -24,10 +25,10 @@ describe('db migrations: resume after an interrupted run', function () {
   });
 
   it('finishes a revision stopped after a concurrent index build, replacing an INVALID index', async function () {
-    await migrate(clean.url, { to: ANALYSIS_FIELDS, logger: silentLogger });
+    await migrate(clean.url, { revisions: allMigrations, to: ANALYSIS_FIELDS, logger: silentLogger });
     const reference = await catalogSnapshot(clean.url);
 
-    await migrate(interrupted.url, { to: BASELINE, logger: silentLogger });
+    await migrate(interrupted.url, { revisions: allMigrations, to: BASELINE, logger: silentLogger });
     // Replay the revision's own statements up to the first index build, as a run that was killed there.
     const firstBuild = ANALYSIS_FIELDS_UP.findIndex((s) => s.title === 'create index ix_tracks_energy_level');
     expect(firstBuild).to.be.greaterThan(0);
@@ -42,7 +43,7 @@ describe('db migrations: resume after an interrupted run', function () {
     const invalid = await sql(interrupted.url, `SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_tracks_danceability'::regclass`);
     expect(invalid.rows[0].indisvalid).to.equal(false);
 
-    const run = await migrate(interrupted.url, { to: ANALYSIS_FIELDS, logger: silentLogger });
+    const run = await migrate(interrupted.url, { revisions: allMigrations, to: ANALYSIS_FIELDS, logger: silentLogger });
     expect(run.done).to.deep.equal([ANALYSIS_FIELDS]);
     expect(await catalogSnapshot(interrupted.url)).to.deep.equal(reference);
 
@@ -65,10 +66,10 @@ describe('db migrations: a step that fails', function () {
   after(async () => db.drop());
 
   it('names the step, the applied revisions and what to do next', async function () {
-    await migrate(db.url, { to: BASELINE, logger: silentLogger });
+    await migrate(db.url, { revisions: allMigrations, to: BASELINE, logger: silentLogger });
     // A view where the table should be: CREATE TABLE IF NOT EXISTS skips it, the foreign key cannot be added.
     await sql(db.url, 'CREATE VIEW analysis_history AS SELECT 1 AS track_id');
-    const err = await migrate(db.url, { to: ANALYSIS_FIELDS, logger: silentLogger }).catch((e: unknown) => e);
+    const err = await migrate(db.url, { revisions: allMigrations, to: ANALYSIS_FIELDS, logger: silentLogger }).catch((e: unknown) => e);
     expect((err as Error).message).to.match(
       /^migrate of AnalysisFields1732500001000 failed: step "add foreign key fk_analysis_history_track NOT VALID" failed: .*analysis_history.*\. Schema state — applied: Baseline1732500000000 \(current Baseline1732500000000\); pending: AnalysisFields1732500001000/,
     );

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { BASE, pathTo, resolveRevision, revisionStatus } from '../../src/shared/db/revisions.js';
+import { BASE, pathTo, resolveRevision, revisionStatus } from '../../src/schema/revisions.js';
 
 describe('db revisions (pure)', function () {
   const known = ['A1000000000000', 'B1000000001000', 'C1000000002000'];

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { migrate } from '../../src/shared/db/migrator.js';
+import { migrate } from '../../src/schema/migrator.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, testEnv, type TestDatabase } from '../helpers/isolation.js';
 import { ANALYSIS_FIELDS, silentLogger, sql } from './catalog.js';
+import { allMigrations } from '../../migrations/index.js';
 
 interface VerifyJson {
   ok: boolean;
@@ -14,7 +15,7 @@ describe('db verify', function () {
 
   before(async function () {
     db = await createTestDatabase('tm_db_verify');
-    await migrate(db.url, { to: ANALYSIS_FIELDS, logger: silentLogger });
+    await migrate(db.url, { revisions: allMigrations, to: ANALYSIS_FIELDS, logger: silentLogger });
     await sql(db.url, `INSERT INTO tracks (id, file_path, analysis_data, created_at) SELECT g, 'f' || g, '{}', now() FROM generate_series(1, 10) g`);
   });
   after(async () => db.drop());

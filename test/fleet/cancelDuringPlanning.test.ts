@@ -4,7 +4,7 @@ import { TEST_RABBITMQ_URL } from '../helpers/isolation.js';
 import { FleetHarness } from './fleetHarness.js';
 import { declareTopology } from '../../src/shared/amqp/topology.js';
 import { createJob, getJob, transitionJob } from '../../src/shared/ledger/jobs.js';
-import { RangePublisher } from '../../src/producer/rangePublisher.js';
+import { RangePublisher } from '../../src/shared/amqp/rangePublisher.js';
 import { runBackfillRequest } from '../../src/producer/runRequest.js';
 import { createLogger } from '../../src/shared/logger.js';
 

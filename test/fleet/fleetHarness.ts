@@ -4,10 +4,11 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { CLI_PATH } from '../helpers/cli.js';
 import { createTestDatabase, testEnv, uniqueName, TEST_RABBITMQ_URL, TEST_REDIS_URL, type TestDatabase } from '../helpers/isolation.js';
-import { migrateToLatest } from '../../src/shared/db/migrator.js';
+import { migrateToLatest } from '../../src/schema/migrator.js';
 import { seedDemoTracks } from '../../src/demo/seedDemo.js';
 import { fleetNames, type FleetNames } from '../../src/shared/names.js';
 import { deleteTopology } from '../../src/shared/amqp/topology.js';
+import { allMigrations } from '../../migrations/index.js';
 
 /**
  * A fleet under test: its own database, RabbitMQ queue names and Redis key prefix (the namespace),
@@ -24,7 +25,7 @@ export class FleetHarness {
 
   async setUp(tracks: number): Promise<void> {
     this.db = await createTestDatabase('tm_fleet');
-    await migrateToLatest(this.db.url);
+    await migrateToLatest(this.db.url, allMigrations);
     this.pool = new pg.Pool({ connectionString: this.db.url, max: 3 });
     this.pool.on('error', () => undefined);
     if (tracks > 0) await seedDemoTracks(this.pool, tracks);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { readHealth } from '../../src/shared/operations/throttle.js';
+import { readHealth } from '../../src/operations/throttle.js';
 import { runCli } from '../helpers/cli.js';
 import { FleetHarness } from './fleetHarness.js';
 import { expectDatabaseMatchesConversion } from './expectedState.js';

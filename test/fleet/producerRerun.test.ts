@@ -5,7 +5,7 @@ import { FleetHarness } from './fleetHarness.js';
 import { declareTopology } from '../../src/shared/amqp/topology.js';
 import { createJob } from '../../src/shared/ledger/jobs.js';
 import { insertRanges, markPublished } from '../../src/shared/ledger/ranges.js';
-import { RangePublisher } from '../../src/producer/rangePublisher.js';
+import { RangePublisher } from '../../src/shared/amqp/rangePublisher.js';
 import { runBackfillRequest } from '../../src/producer/runRequest.js';
 import { createLogger } from '../../src/shared/logger.js';
 

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { migrateToLatest } from '../../src/shared/db/migrator.js';
+import { migrateToLatest } from '../../src/schema/migrator.js';
 import { seedDemoTracks } from '../../src/demo/seedDemo.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, testEnv, uniqueName, type TestDatabase } from '../helpers/isolation.js';
 import { runJobInProcess } from './inProcessJob.js';
+import { allMigrations } from '../../migrations/index.js';
 
 interface RollbackJson {
   jobId: number;
@@ -40,7 +41,7 @@ describe('backfill rollback respects later writers', function () {
 
   beforeEach(async () => {
     db = await createTestDatabase('tm_rollback_later');
-    await migrateToLatest(db.url);
+    await migrateToLatest(db.url, allMigrations);
     pool = new pg.Pool({ connectionString: db.url, max: 3 });
     await seedDemoTracks(pool, 1200);
     env = testEnv({ DATABASE_URL: db.url, TRACKTION_NAMESPACE: uniqueName('tmrb').replace(/_/g, '-') });

@@ -7,7 +7,7 @@ import { slowRanges } from './faults.js';
 import { deadLetteredCount, expectRangesCoverJob } from './planCoverage.js';
 import { declareTopology } from '../../src/shared/amqp/topology.js';
 import { createJob } from '../../src/shared/ledger/jobs.js';
-import { RangePublisher } from '../../src/producer/rangePublisher.js';
+import { RangePublisher } from '../../src/shared/amqp/rangePublisher.js';
 import { runBackfillRequest } from '../../src/producer/runRequest.js';
 import { createLogger } from '../../src/shared/logger.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { rowByRowSampleNote } from '../../src/bench/report.js';
+import { rowByRowSampleNote } from '../../tools/bench/report.js';
 
 describe('bench report: the row-by-row sample note', () => {
   it('warns that the ratio is low when row-by-row ran on a sample', () => {

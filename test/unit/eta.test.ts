@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { estimateEta, estimateProgress, estimateRowsRemaining, type PlanningProgress } from '../../src/shared/status/eta.js';
+import { estimateEta, estimateProgress, estimateRowsRemaining, type PlanningProgress } from '../../src/operations/status/eta.js';
 
 /** A job over ids 1..100,000,000 with legacy data on 98 % of them, planned a window ahead of its consumers. */
 const PACED: PlanningProgress = {

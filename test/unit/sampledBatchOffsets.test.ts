@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { sampledBatchOffsets } from '../../src/bench/rowByRow.js';
+import { sampledBatchOffsets } from '../../tools/bench/rowByRow.js';
 
 describe('sampledBatchOffsets (the row-by-row bench on a sample)', () => {
   it('takes every batch when the sample covers the table', () => {

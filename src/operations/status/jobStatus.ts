@@ -1,0 +1,111 @@
+import type { Channel } from 'amqplib';
+import type pg from 'pg';
+import type { Coordinator, RecentRowError } from '../../shared/coordinator/coordinator.js';
+import { syncCountersFromLedger } from '../../shared/coordinator/syncFromLedger.js';
+import { jobCounts } from '../../shared/ledger/ranges.js';
+import { jobEvents, runningSeconds, type JobEvent, type JobRow } from '../../shared/ledger/jobs.js';
+import { throttleView, type ThrottleView } from '../throttle.js';
+import type { FleetNames } from '../../shared/names.js';
+import { estimateEta, estimateProgress, estimateRowsRemaining, type PlanningProgress } from './eta.js';
+
+/** `backfill status --json`: the shape scripts and dashboards read. Change it on purpose only. */
+export interface JobStatus {
+  jobId: number;
+  state: string;
+  analysisVersion: string;
+  bounds: { minId: number | null; maxId: number | null };
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  ranges: { total: number; done: number; failed: number; pending: number; enumerationComplete: boolean };
+  /**
+   * Share of the job's legacy rows in finished ranges, 0..1. While planning is paced (enumeration not
+   * complete) the ids not planned yet count at the density seen so far, so it is not ranges done / planned.
+   */
+  progress: number;
+  tracks: { converted: number; failed: number; skipped: number };
+  ratePerSecond: number;
+  etaSeconds: number | null;
+  queue: { ready: number; unacked: number; retrying: number; deadLetter: number } | null;
+  consumers: { live: number; lost: number; list: ConsumerView[] };
+  throttle: ThrottleView;
+  /** Seconds the job has been running (paused time excluded): the ETA's clock. */
+  runningSeconds: number;
+  history: JobEvent[];
+  recentErrors: RecentRowError[];
+}
+
+export interface ConsumerView {
+  consumerId: string;
+  host: string;
+  pid: number;
+  rangesDone: number;
+  currentRanges: string[];
+  lastSeen: string | null;
+  alive: boolean;
+}
+
+export interface StatusDeps {
+  pool: pg.Pool;
+  coordinator: Coordinator;
+  names: FleetNames;
+  /** Channel for queue depth; null when RabbitMQ is not reachable (status still answers from the ledger). */
+  channel: Channel | null;
+  maxAttempts: number;
+  heartbeatTtlSeconds: number;
+}
+
+/**
+ * Status of one job. Counts come from the ledger (the truth); rate, consumers and recent errors from the
+ * coordinator, whose counters are first brought in line with the ledger (after a Redis flush).
+ */
+export async function collectJobStatus(deps: StatusDeps, job: JobRow): Promise<JobStatus> {
+  const counts = await jobCounts(deps.pool, job.id);
+  await syncCountersFromLedger(deps.pool, deps.coordinator, job.id);
+  const recentRate = await deps.coordinator.throughput(job.id);
+  const consumers = await deps.coordinator.consumers(deps.heartbeatTtlSeconds);
+  const live = consumers.filter((c) => c.alive);
+  const running = job.state === 'running' || job.state === 'enumerating';
+  const seconds = await runningSeconds(deps.pool, job.id);
+  // The ETA goes by the rate over running time only: paused time does not make it lie.
+  const processed = counts.converted + counts.failed + counts.skipped;
+  const runningRate = seconds > 0 ? processed / seconds : 0;
+  const planning: PlanningProgress = { ...counts, enumerationComplete: job.enumerationComplete, minId: job.minId, maxId: job.maxId };
+  return {
+    jobId: job.id,
+    state: job.state,
+    analysisVersion: job.analysisVersion,
+    bounds: { minId: job.minId, maxId: job.maxId },
+    createdAt: job.createdAt.toISOString(),
+    startedAt: job.startedAt?.toISOString() ?? null,
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+    ranges: { total: counts.rangesTotal, done: counts.rangesDone, failed: counts.rangesFailed, pending: counts.rangesPending,
+      enumerationComplete: job.enumerationComplete },
+    progress: job.state === 'completed' ? 1 : estimateProgress(planning),
+    tracks: { converted: counts.converted, failed: counts.failed, skipped: counts.skipped },
+    ratePerSecond: Math.round(running ? recentRate : runningRate),
+    etaSeconds: running || job.state === 'paused' ? estimateEta(estimateRowsRemaining(planning), runningRate || recentRate) : job.finishedAt ? 0 : null,
+    queue: deps.channel ? await queueDepth(deps.channel, deps.names, deps.maxAttempts, live.reduce((n, c) => n + c.currentRanges.length, 0)) : null,
+    consumers: {
+      live: live.length, lost: consumers.length - live.length,
+      list: consumers.map((c) => ({ consumerId: c.consumerId, host: c.host, pid: c.pid, rangesDone: c.rangesDone,
+        currentRanges: c.currentRanges, lastSeen: c.lastSeen ?? null, alive: c.alive })),
+    },
+    throttle: await throttleView(deps.coordinator, job.id),
+    runningSeconds: Math.round(seconds),
+    history: await jobEvents(deps.pool, job.id),
+    recentErrors: await deps.coordinator.recentErrors(job.id, 5),
+  };
+}
+
+/**
+ * Depth of the data plane. `ready` and the dead-letter depth come from the broker; `unacked` is the number
+ * of ranges the live consumers report in hand (AMQP's queue.declare does not report unacked messages).
+ */
+async function queueDepth(channel: Channel, names: FleetNames, maxAttempts: number, inHand: number) {
+  const work = await channel.checkQueue(names.workQueue);
+  const dead = await channel.checkQueue(names.deadQueue);
+  let retrying = 0;
+  for (let attempt = 1; attempt < maxAttempts; attempt++) retrying += (await channel.checkQueue(names.retryQueue(attempt))).messageCount;
+  return { ready: work.messageCount, unacked: inHand, retrying, deadLetter: dead.messageCount };
+}

@@ -1,0 +1,77 @@
+import type pg from 'pg';
+import type { Coordinator } from '../shared/coordinator/coordinator.js';
+import type { Logger } from '../shared/logger.js';
+import { decideThrottle, type HealthSignals, type ThrottleLimits, type ThrottleState } from './throttlePolicy.js';
+
+/** What `status` shows of the throttle. */
+export interface ThrottleView {
+  /** Tracks/s the fleet may do on this job; null = unlimited, 0 = held. */
+  rate: number | null;
+  reason: string | null;
+  since: string | null;
+  operatorCap: number | null;
+}
+
+const HEALTH_SQL = `
+  SELECT
+    (SELECT count(*)::int FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE NOT l.granted AND l.relation = to_regclass('tracks') AND a.wait_event_type = 'Lock'
+        AND now() - a.query_start > interval '1 second') AS lock_waiters,
+    (SELECT extract(epoch FROM max(replay_lag))::float8 FROM pg_stat_replication) AS replication_lag,
+    (SELECT CASE WHEN avg_all > 0 AND n_recent >= 3 THEN avg_recent / avg_all END FROM (
+       SELECT (SELECT avg(duration_ms) FROM backfill_ranges WHERE job_id = $1 AND state = 'done') AS avg_all,
+              avg(duration_ms) AS avg_recent, count(*) AS n_recent
+         FROM (SELECT duration_ms FROM backfill_ranges WHERE job_id = $1 AND state = 'done'
+                 AND finished_at > now() - interval '30 seconds' ORDER BY finished_at DESC LIMIT 10) recent) d)::float8 AS duration_ratio`;
+
+export async function readHealth(pool: pg.Pool, jobId: number): Promise<HealthSignals> {
+  const { rows } = await pool.query<{ lock_waiters: number; replication_lag: number | null; duration_ratio: number | null }>(HEALTH_SQL, [jobId]);
+  const r = rows[0];
+  return { lockWaiters: r?.lock_waiters ?? 0, replicationLagSeconds: r?.replication_lag ?? null, recentDurationRatio: r?.duration_ratio ?? null };
+}
+
+function stateFrom(fields: Record<string, string>): ThrottleState {
+  return {
+    healthRate: fields.healthRate !== undefined && fields.healthRate !== '' ? Number(fields.healthRate) : null,
+    healthyRounds: Number(fields.healthyRounds ?? 0),
+    reason: fields.reason || null,
+    since: fields.since || null,
+  };
+}
+
+/** One round of the throttle for a running job: read health, decide, publish the budget, log a change. */
+export async function evaluateThrottle(
+  deps: { pool: pg.Pool; coordinator: Coordinator; logger: Logger }, jobId: number, cap: number | null, limits: ThrottleLimits,
+): Promise<void> {
+  const previousFields = await deps.coordinator.throttleFields(jobId);
+  const previous = stateFrom(previousFields);
+  const signals = await readHealth(deps.pool, jobId);
+  const measured = await deps.coordinator.throughput(jobId);
+  const decision = decideThrottle(previous, signals, limits, measured, cap, new Date());
+  await deps.coordinator.setThrottleFields(jobId, {
+    rate: decision.effectiveRate, healthRate: decision.healthRate ?? '', healthyRounds: decision.healthyRounds,
+    reason: decision.reason ?? '', since: decision.since ?? '', cap: cap ?? '',
+  });
+  if (decision.reason !== previous.reason || String(decision.effectiveRate) !== (previousFields.rate ?? '-1')) {
+    deps.logger.info({ jobId, rate: decision.effectiveRate, reason: decision.reason, signals }, 'throttle decision');
+  }
+}
+
+export async function throttleView(coordinator: Coordinator, jobId: number): Promise<ThrottleView> {
+  const f = await coordinator.throttleFields(jobId);
+  const rate = f.rate !== undefined ? Number(f.rate) : -1;
+  return { rate: rate < 0 ? null : rate, reason: f.reason || null, since: f.since || null, operatorCap: f.cap ? Number(f.cap) : null };
+}
+
+/** `backfill throttle JOB --max-rate N` (or --clear): the operator's cap, kept in the ledger and applied at once. */
+export async function setOperatorCap(deps: { pool: pg.Pool; coordinator: Coordinator }, jobId: number, cap: number | null): Promise<void> {
+  await deps.pool.query('UPDATE backfill_jobs SET max_rate = $2 WHERE id = $1', [jobId, cap]);
+  const fields = await deps.coordinator.throttleFields(jobId);
+  const health = stateFrom(fields).healthRate;
+  const limits = [health, cap].filter((v): v is number => v !== null);
+  await deps.coordinator.setThrottleFields(jobId, {
+    cap: cap ?? '', rate: limits.length ? Math.min(...limits) : -1,
+    reason: fields.reason && fields.reason !== '' && !fields.reason.startsWith('operator cap') ? fields.reason : cap !== null ? `operator cap ${cap} tracks/s` : '',
+    since: cap !== null ? fields.since || new Date().toISOString() : fields.since ?? '',
+  });
+}

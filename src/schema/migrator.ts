@@ -1,0 +1,199 @@
+import pg from 'pg';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { getConfig } from '../shared/config.js';
+import { errorCode, errorMessage } from '../shared/errors.js';
+import { createLogger, type Logger } from '../shared/logger.js';
+import { connecting, isUnreachable } from '../shared/services.js';
+import { MigrationError, RevisionError } from './errors.js';
+import { RevisionExecutor, appliedRevisions, openMigrationSource } from './dataSource.js';
+import { blockingSessions } from './locks.js';
+import { createPool, databaseName, urlForDatabase } from '../shared/db/pool.js';
+import { BASE, knownRevisions, type MigrationClass, pathTo, resolveRevision, revisionStatus, type RevisionPath, type RevisionStatus } from './revisions.js';
+import { attachStepContext, settingsFromConfig, type StepSettings } from './steps.js';
+
+export interface MigrateOptions {
+  /** Every revision the tool knows, oldest first (`allMigrations` of `migrations/index.ts`). */
+  revisions: readonly MigrationClass[];
+  /** Target revision (name, timestamp, name without timestamp, `base`, `latest`). */
+  to?: string;
+  logger?: Logger;
+  /** Overrides of the MIGRATION_* settings (tests use tiny timeouts). */
+  settings?: Partial<StepSettings>;
+  applicationName?: string;
+}
+
+export interface MigrationRun {
+  path: RevisionPath;
+  /** Revisions applied (up) or reverted (down) by this run, in order. */
+  done: string[];
+}
+
+/**
+ * Only one migrate/rollback runs against a database at a time: a session-level advisory lock, held by the
+ * migration session for the whole run. The key is an arbitrary constant ('trak').
+ */
+const MIGRATION_ADVISORY_LOCK = 1_953_653_099;
+const ADVISORY_HOLDER_SQL = `
+  SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+  WHERE l.locktype = 'advisory' AND l.granted AND l.objid = $1::bigint::oid AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+
+/** Bring the schema to the newest revision (the demo and the backfill tests call this). */
+export async function migrateToLatest(databaseUrl: string, revisions: readonly MigrationClass[], logger?: Logger): Promise<void> {
+  await migrate(databaseUrl, { revisions, logger });
+}
+
+/** Apply pending revisions up to the target (default: latest), one at a time, each logged with its duration. */
+export async function migrate(databaseUrl: string, options: MigrateOptions): Promise<MigrationRun> {
+  return withMigrationSession(databaseUrl, options, async (session) => {
+    const status = await session.status();
+    const path = pathTo(status, resolveRevision(status.known, options.to, 'latest'));
+    if (path.direction === 'down') {
+      throw new RevisionError(`target ${path.target} is behind the current revision ${status.current}; use "db rollback --to ${path.target}"`);
+    }
+    return { path, done: await session.run(path) };
+  });
+}
+
+/** Revert applied revisions down to the target (default: only the newest one), newest first. */
+export async function rollback(databaseUrl: string, options: MigrateOptions): Promise<MigrationRun> {
+  return withMigrationSession(databaseUrl, options, async (session) => {
+    const status = await session.status();
+    const previous = status.applied.at(-2) ?? BASE;
+    const path = pathTo(status, options.to === undefined ? previous : resolveRevision(status.known, options.to, 'base'));
+    if (path.direction === 'up') {
+      throw new RevisionError(`target ${path.target} is ahead of the current revision ${status.current ?? BASE}; use "db migrate --to ${path.target}"`);
+    }
+    return { path, done: await session.run(path) };
+  });
+}
+
+/** Applied, pending and current revisions; reads only. */
+export async function migrationStatus(databaseUrl: string, revisions: readonly MigrationClass[], logger?: Logger, applicationName?: string): Promise<RevisionStatus> {
+  const log = logger ?? createLogger('db.migrate');
+  const dataSource = await openMigrationSource(databaseUrl, log, revisions, { applicationName });
+  try {
+    return revisionStatus(knownRevisions(revisions), await appliedRevisions(new RevisionExecutor(dataSource)));
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** Create the database named in the URL when it is missing (via the `postgres` database). True when created. */
+export async function ensureDatabaseExists(databaseUrl: string): Promise<boolean> {
+  const name = databaseName(databaseUrl);
+  const maintenanceUrl = urlForDatabase(databaseUrl, 'postgres');
+  const client = new pg.Client({ connectionString: maintenanceUrl, application_name: 'tracktion-migrate' });
+  await connecting('PostgreSQL', maintenanceUrl, () => client.connect());
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount) return false;
+    try {
+      // CREATE DATABASE takes no bind parameters; the name is quoted as an identifier.
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+      return true;
+    } catch (err) {
+      if (errorCode(err) === '42P04') return false; // created by someone else meanwhile
+      throw err;
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+interface MigrationSession {
+  status(): Promise<RevisionStatus>;
+  run(path: RevisionPath): Promise<string[]>;
+}
+
+async function withMigrationSession<T>(
+  databaseUrl: string,
+  options: MigrateOptions,
+  work: (session: MigrationSession) => Promise<T>,
+): Promise<T> {
+  const logger = options.logger ?? createLogger('db.migrate');
+  const applicationName = options.applicationName ?? `tracktion-migrate db (pid ${process.pid})`;
+  const settings = { ...settingsFromConfig(getConfig()), ...options.settings };
+  const dataSource = await openMigrationSource(databaseUrl, logger, options.revisions, { applicationName });
+  const watchPool = createPool(databaseUrl, { applicationName: `${applicationName} lock watch`, max: 1 });
+  const queryRunner = dataSource.createQueryRunner();
+  try {
+    attachStepContext(queryRunner, { settings, logger, findBlockers: (pid) => blockingSessions(watchPool, pid) });
+    await takeMigrationLock(queryRunner);
+    const executor = new RevisionExecutor(dataSource, queryRunner);
+    return await work({
+      status: async () => revisionStatus(knownRevisions(options.revisions), await appliedRevisions(executor)),
+      run: (path) => runPath(dataSource, executor, path, logger, options.revisions),
+    });
+  } finally {
+    await closeQuietly(queryRunner, dataSource, watchPool);
+  }
+}
+
+async function takeMigrationLock(queryRunner: QueryRunner): Promise<void> {
+  const [row] = (await queryRunner.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [MIGRATION_ADVISORY_LOCK])) as { locked: boolean }[];
+  if (row?.locked) return;
+  const holders = (await queryRunner.query(ADVISORY_HOLDER_SQL, [MIGRATION_ADVISORY_LOCK])) as { pid: number; application_name: string }[];
+  const who = holders.map((h) => `pid ${h.pid} (application "${h.application_name}")`).join(', ') || 'another session';
+  throw new MigrationError(`another migrate or rollback is running on this database: ${who} — wait for it to finish`);
+}
+
+async function runPath(dataSource: DataSource, executor: RevisionExecutor, path: RevisionPath, logger: Logger, revisions: readonly MigrationClass[]): Promise<string[]> {
+  if (path.direction === 'none') {
+    logger.info({ target: path.target }, `schema is at ${path.target}: nothing to do`);
+    return [];
+  }
+  logger.info({ direction: path.direction, revisions: path.revisions }, `${path.direction === 'up' ? 'applying' : 'reverting'} ${path.revisions.join(', ')}`);
+  const done: string[] = [];
+  for (const revision of path.revisions) {
+    const started = performance.now();
+    try {
+      await runRevision(dataSource, executor, revision, path.direction);
+    } catch (err) {
+      throw await explainFailure(executor, revisions, revision, path.direction, err);
+    }
+    const ms = Math.round(performance.now() - started);
+    logger.info({ revision, ms }, `${path.direction === 'up' ? 'applied' : 'reverted'} ${revision} (${ms} ms)`);
+    done.push(revision);
+  }
+  return done;
+}
+
+async function runRevision(dataSource: DataSource, executor: RevisionExecutor, revision: string, direction: 'up' | 'down'): Promise<void> {
+  const instance = dataSource.migrations.find((m) => (m.name ?? m.constructor.name) === revision);
+  if (!instance) throw new RevisionError(`revision ${revision} is applied in the database but unknown to this version of the tool`);
+  executor.only = revision;
+  if (direction === 'up') {
+    executor.transaction = 'each'; // honours the revision's own `transaction = false`
+    await executor.executePendingMigrations();
+    return;
+  }
+  const [newest] = (await appliedRevisions(executor)).slice(-1);
+  if (newest !== revision) throw new RevisionError(`expected ${revision} to be the newest applied revision, found ${newest ?? BASE}`);
+  // TypeORM's undo ignores the per-revision flag, so the mode is chosen here from it.
+  executor.transaction = instance.transaction === false ? 'none' : 'each';
+  await executor.undoLastMigration();
+}
+
+/** A failed revision: what failed, which revisions are applied now, and what the operator can do. */
+async function explainFailure(executor: RevisionExecutor, revisions: readonly MigrationClass[], revision: string, direction: 'up' | 'down', err: unknown): Promise<unknown> {
+  if (isUnreachable(err) || err instanceof RevisionError) return err;
+  let state: string;
+  try {
+    const status = revisionStatus(knownRevisions(revisions), await appliedRevisions(executor));
+    state = `applied: ${status.applied.join(', ') || 'none'} (current ${status.current ?? BASE}); pending: ${status.pending.join(', ') || 'none'}`;
+  } catch {
+    state = 'unknown (the database did not answer)';
+  }
+  const next = direction === 'up'
+    ? `${revision} may be partly applied; its steps are idempotent — fix the cause and run "db migrate" again to finish it, or "db rollback" to undo`
+    : `run "db rollback" again once the cause is fixed`;
+  return new MigrationError(`${direction === 'up' ? 'migrate' : 'rollback'} of ${revision} failed: ${errorMessage(err)}. Schema state — ${state}. ${next}`, { cause: err });
+}
+
+async function closeQuietly(queryRunner: QueryRunner, dataSource: DataSource, watchPool: pg.Pool): Promise<void> {
+  // Every step runs even when one fails; the advisory lock also ends with the session.
+  await queryRunner.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+  await queryRunner.release().catch(() => undefined);
+  await dataSource.destroy().catch(() => undefined);
+  await watchPool.end().catch(() => undefined);
+}
