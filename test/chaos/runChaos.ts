@@ -112,6 +112,7 @@ async function queueCounts(url: string, fleet: FleetHarness): Promise<{ work: nu
   }
 }
 
+/** Random gaps between faults: when a fault strikes is what the chaos run varies, so these sleeps are the point. */
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
+import { pause, waitFor } from '../helpers/waitFor.js';
 
 /** A port that was free a moment ago (listen on 0, read it, close). */
 export async function freePort(): Promise<number> {
@@ -50,23 +51,12 @@ export async function dashboardUrlOf(child: ChildProcess & { output: () => strin
     const m = /dashboard: (http:\/\/\S+?)\/ /.exec(child.output());
     if (m) return m[1] as string;
     if (child.exitCode !== null) throw new Error(`the dashboard exited (${child.exitCode}):\n${child.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await pause(100);
   }
   throw new Error(`the dashboard did not say where it listens:\n${child.output()}`);
 }
 
 /** Poll until `check` returns a value that is not undefined. */
 export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+  return waitFor(check, { what, timeoutMs, intervalMs: 250 }) as Promise<T>;
 }

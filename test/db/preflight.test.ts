@@ -6,6 +6,7 @@ import { migrationStatus } from '../../src/schema/migrator.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, testEnv, type TestDatabase } from '../helpers/isolation.js';
 import { openSession, silentLogger } from './catalog.js';
+import { waitFor } from '../helpers/waitFor.js';
 import { allMigrations } from '../../migrations/index.js';
 
 describe('db pre-flight', function () {
@@ -29,6 +30,16 @@ describe('db pre-flight', function () {
     await other?.end();
     other = undefined;
   });
+  /** Until the other session's open transaction is older than `seconds`, as PostgreSQL's clock sees it. */
+  async function waitForTransactionOlderThan(seconds: number): Promise<void> {
+    await waitFor(async () => {
+      const { rows } = await pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE application_name = 'tm-test-long-tx' AND now() - xact_start > make_interval(secs => $1)`, [seconds]);
+      return (rows[0]?.n ?? 0) > 0;
+    }, { what: `the other session's transaction to be older than ${seconds} s`, timeoutMs: 10_000, intervalMs: 100 });
+  }
+
   after(async () => {
     await pool.end();
     await db.drop();
@@ -39,7 +50,7 @@ describe('db pre-flight', function () {
     await other.query('BEGIN');
     await other.query('SELECT txid_current()');
     const pid = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
-    await new Promise((r) => setTimeout(r, 1200));
+    await waitForTransactionOlderThan(1);
 
     const verdicts = await runPreflight(pool, { ...options, longTransactionSeconds: 1 });
     const long = verdicts.find((v) => v.check === 'long transactions');
@@ -52,7 +63,7 @@ describe('db pre-flight', function () {
     other = await openSession(db.url, 'tm-test-long-tx');
     await other.query('BEGIN');
     await other.query('SELECT txid_current()');
-    await new Promise((r) => setTimeout(r, 1200));
+    await waitForTransactionOlderThan(1);
     const env = testEnv({ DATABASE_URL: db.url, PREFLIGHT_LONG_TRANSACTION_SECONDS: '1' });
     const result = await runCli(['db', 'migrate', '--force'], { env });
     expect(result.code).to.equal(1);

@@ -8,6 +8,7 @@ import { createPool } from '../../src/shared/db/pool.js';
 import { createJob } from '../../src/shared/ledger/jobs.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
 import { openSession, silentLogger } from './catalog.js';
+import { waitFor } from '../helpers/waitFor.js';
 import { allMigrations } from '../../migrations/index.js';
 
 /**
@@ -73,13 +74,11 @@ describe('range write: history rows, track columns and rollback snapshots', func
   }
 
   async function waitForALockWait(): Promise<void> {
-    for (let i = 0; i < 200; i++) {
+    await waitFor(async () => {
       const { rows } = await pool.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`, [db.name]);
-      if ((rows[0]?.n ?? 0) > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error('the write never waited for the row lock');
+      return (rows[0]?.n ?? 0) > 0;
+    }, { what: 'the write to wait for the row lock', timeoutMs: 5_000, intervalMs: 25 });
   }
 
   const snapshots = async () => (await pool.query<{ track_id: number; previous: Record<string, unknown> }>(

@@ -4,6 +4,7 @@ import { runCli } from '../helpers/cli.js';
 import { TEST_RABBITMQ_URL } from '../helpers/isolation.js';
 import { FleetHarness } from './fleetHarness.js';
 import { expectDatabaseMatchesConversion } from './expectedState.js';
+import { consumerSessions } from './faults.js';
 
 describe('backfill fleet end to end (producer + 3 consumers, real services)', function () {
   this.timeout(180_000);
@@ -62,9 +63,20 @@ describe('backfill fleet end to end (producer + 3 consumers, real services)', fu
     const range = await fleet.pool.query<{ range_id: string; start_id: string; end_id: string }>(
       `SELECT range_id, start_id, end_id FROM backfill_ranges WHERE job_id = $1 ORDER BY range_id LIMIT 1`, [jobId]);
     const r = range.rows[0]!;
-    await publishRaw(fleet, JSON.stringify({ v: 1, jobId, rangeId: Number(r.range_id), startId: Number(r.start_id), endId: Number(r.end_id) }));
-    await fleet.waitFor(async () => (await queueDepth(fleet)).ready === 0, 'the duplicate to be consumed');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The range row is held here, so the consumer taking the duplicate is seen waiting for it; once released,
+    // the end of that consumer's transaction is when anything it wrote would be visible.
+    const holder = await fleet.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM backfill_ranges WHERE job_id = $1 AND range_id = $2 FOR UPDATE', [jobId, r.range_id]);
+      await publishRaw(fleet, JSON.stringify({ v: 1, jobId, rangeId: Number(r.range_id), startId: Number(r.start_id), endId: Number(r.end_id) }));
+      await fleet.waitFor(async () => (await consumerSessions(fleet.pool, 'waiting for a lock')) > 0, 'a consumer to take the duplicate');
+    } finally {
+      await holder.query('COMMIT');
+      holder.release();
+    }
+    await fleet.waitFor(async () => (await consumerSessions(fleet.pool, 'in a transaction')) === 0, 'the consumer to finish the duplicate');
+    expect((await queueDepth(fleet)).ready).to.equal(0);
     const after = await fleet.pool.query(`SELECT count(*) AS n, max(id) AS last FROM analysis_history`);
     expect(after.rows[0]).to.deep.equal(before.rows[0]);
     expect((await queueDepth(fleet)).dead).to.equal(0);

@@ -48,6 +48,15 @@ export async function sleepingConsumerBackend(pool: pg.Pool): Promise<number | u
   return rows[0]?.pid;
 }
 
+/** Consumer sessions of the pool's database in a transaction (a range in flight), or waiting for a lock. */
+export async function consumerSessions(pool: pg.Pool, which: 'in a transaction' | 'waiting for a lock'): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND application_name LIKE 'tracktion-consumer%'
+        AND CASE WHEN $1 THEN wait_event_type = 'Lock' ELSE xact_start IS NOT NULL END`, [which === 'waiting for a lock']);
+  return rows[0]?.n ?? 0;
+}
+
 export async function rangeStates(pool: pg.Pool, jobId: number): Promise<Record<string, number>> {
   const { rows } = await pool.query<{ state: string; n: string }>(
     `SELECT state, count(*) AS n FROM backfill_ranges WHERE job_id = $1 GROUP BY state`, [jobId]);

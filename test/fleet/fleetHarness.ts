@@ -3,6 +3,7 @@ import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { CLI_PATH } from '../helpers/cli.js';
+import { waitFor } from '../helpers/waitFor.js';
 import { createTestDatabase, testEnv, uniqueName, TEST_RABBITMQ_URL, TEST_REDIS_URL, type TestDatabase } from '../helpers/isolation.js';
 import { migrateToLatest } from '../../src/schema/migrator.js';
 import { seedDemoTracks } from '../../src/demo/seedDemo.js';
@@ -76,12 +77,7 @@ export class FleetHarness {
   }
 
   async waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await check()) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`timed out waiting for ${what}`);
+    await waitFor(check, { what, timeoutMs });
   }
 
   async waitForJobEnd(jobId: number, timeoutMs = 120_000): Promise<string> {

@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import amqp from 'amqplib';
 import { runCli } from '../helpers/cli.js';
 import { TEST_RABBITMQ_URL } from '../helpers/isolation.js';
+import { pause, waitFor } from '../helpers/waitFor.js';
 import { FleetHarness } from './fleetHarness.js';
 import { expectDatabaseMatchesConversion } from './expectedState.js';
-import { rangeStates, slowRanges } from './faults.js';
+import { consumerSessions, rangeStates, slowRanges } from './faults.js';
 
 async function enqueue(fleet: FleetHarness, args: string[] = []): Promise<number> {
   const enqueued = await runCli(['backfill', 'enqueue', '--range-size', '250', '--json', ...args], { env: fleet.env() });
@@ -17,6 +18,17 @@ async function cli(fleet: FleetHarness, args: string[]): Promise<{ code: number 
 }
 
 const done = async (fleet: FleetHarness, jobId: number) => (await rangeStates(fleet.pool, jobId)).done ?? 0;
+
+/** Wait until no range is in flight and none finished since the previous look; returns the ranges done then. */
+async function settled(fleet: FleetHarness, jobId: number): Promise<number> {
+  let previous = -1;
+  return waitFor(async () => {
+    const now = await done(fleet, jobId);
+    const quiet = now === previous && (await consumerSessions(fleet.pool, 'in a transaction')) === 0;
+    previous = now;
+    return quiet ? now : undefined;
+  }, { what: `job ${jobId}'s ranges in hand to finish`, timeoutMs: 30_000, intervalMs: 500 });
+}
 
 describe('operating a running backfill', function () {
   this.timeout(240_000);
@@ -36,10 +48,10 @@ describe('operating a running backfill', function () {
       const paused = await cli(fleet, ['backfill', 'pause', String(jobId), '--reason', 'database busy']);
       expect(paused.code, paused.stderr).to.equal(0);
       expect(await fleet.jobState(jobId)).to.equal('paused');
-      // Ranges in hand may finish within a second; after that nothing moves.
-      await new Promise((r) => setTimeout(r, 1500));
-      const atPause = await done(fleet, jobId);
-      await new Promise((r) => setTimeout(r, 3000));
+      // Ranges in hand may still finish; once none is in flight, nothing moves.
+      const atPause = await settled(fleet, jobId);
+      // A window in which nothing may happen: time passing is the point here.
+      await pause(3000);
       expect(await done(fleet, jobId), 'no range started while paused').to.equal(atPause);
       const status = JSON.parse((await cli(fleet, ['backfill', 'status', String(jobId), '--json'])).stdout) as { state: string; history: { toState: string; reason: string | null }[]; etaSeconds: number | null };
       expect(status.state).to.equal('paused');
@@ -65,10 +77,10 @@ describe('operating a running backfill', function () {
       await fleet.waitFor(async () => (await done(fleet, jobId)) >= 2, 'some ranges done');
       const cancelled = await cli(fleet, ['backfill', 'cancel', String(jobId)]);
       expect(cancelled.code, cancelled.stderr).to.equal(0);
-      await new Promise((r) => setTimeout(r, 1500));
-      const atCancel = await done(fleet, jobId);
       expect(await fleet.waitForJobEnd(jobId, 30_000)).to.equal('cancelled');
-      await new Promise((r) => setTimeout(r, 2000));
+      const atCancel = await settled(fleet, jobId);
+      // A window in which nothing may happen: time passing is the point here.
+      await pause(2000);
       expect(await done(fleet, jobId), 'nothing started after the cancel').to.equal(atCancel);
       const { rows } = await fleet.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM analysis_history`);
       const kept = await fleet.pool.query<{ n: number }>(`SELECT coalesce(sum(converted), 0)::int AS n FROM backfill_ranges WHERE job_id = $1`, [jobId]);

@@ -4,6 +4,7 @@ import { runCli } from '../helpers/cli.js';
 import { OwnRabbit } from '../helpers/ownRabbit.js';
 import { TEST_RABBITMQ_URL } from '../helpers/isolation.js';
 import { TcpProxy } from '../helpers/tcpProxy.js';
+import { pause } from '../helpers/waitFor.js';
 import { FleetHarness } from './fleetHarness.js';
 import { expectDatabaseMatchesConversion } from './expectedState.js';
 import { rangeStates, sleepingConsumerBackend } from './faults.js';
@@ -44,7 +45,8 @@ describe('backfill fleet: a failure path that fails', function () {
       // The consumer's database goes away mid-statement: its markRangeFailed fails and nothing of it commits.
       proxy.cut();
       await fleet.pool.query('SELECT pg_terminate_backend($1)', [await sleepingConsumerBackend(fleet.pool)]);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // The outage itself: the database stays unreachable for the consumer for a second (the point, not a wait).
+      await pause(1000);
       proxy.restore();
       const state = await fleet.waitForJobEnd(jobId, 60_000).catch((err: unknown) => {
         throw new Error(`${String(err)}\n${consumer.output().slice(-3000)}`);

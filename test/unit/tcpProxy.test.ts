@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { ADMIN_DATABASE_URL } from '../helpers/isolation.js';
 import { TcpProxy } from '../helpers/tcpProxy.js';
+import { pause } from '../helpers/waitFor.js';
 
 /** The fault tests' proxy really cuts and stalls: checked against the real PostgreSQL. */
 describe('TcpProxy (test helper)', function () {
@@ -35,7 +36,8 @@ describe('TcpProxy (test helper)', function () {
     proxy.stall();
     let answered = false;
     const query = client.query('SELECT 2 AS two').then((r) => { answered = true; return r.rows[0] as { two: number }; });
-    await new Promise((r) => setTimeout(r, 500));
+    // A window in which the answer must NOT arrive: the time passing is the point, there is no condition to poll.
+    await pause(500);
     expect(answered).to.equal(false);
     proxy.restore();
     expect((await query).two).to.equal(2);

@@ -81,6 +81,7 @@ export async function withChannel<T>(fleet: FleetHarness, fn: (channel: amqp.Cha
   }
 }
 
+/** For holding a fault for a while (a stall past a lock's TTL); to wait until something happens use waitFor. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

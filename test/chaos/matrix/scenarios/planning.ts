@@ -80,6 +80,7 @@ export const redisStallDuringPlanning: Scenario = {
     await waitMidPlanning(ctx.fleet, jobId, faultMoment(ctx));
     ctx.redis.stall();
     ctx.note(`Redis stalled at ${await describeJob(ctx.fleet, jobId)}`);
+    // Held on purpose past the request lock's TTL: the stall lasting that long is the fault under test.
     await sleep(REQUEST_LOCK_MS + 8000);
     ctx.redis.resume();
     ctx.note(`Redis resumed at ${await describeJob(ctx.fleet, jobId)}`);

@@ -55,6 +55,7 @@ export const stalledConsumerAcrossCancelRollback: Scenario = {
     await ctx.fleet.waitFor(async () => (await liveConsumers(ctx.fleet)).length === 0, 'the frozen consumer\'s heartbeat to expire', 30_000);
     ctx.note('consumer frozen inside its first range; heartbeat expired');
     const operator = cancelThenRollback(ctx, jobId);
+    // A bound, not a wait: cancel is expected to wait for the frozen range, so there is no condition to poll for.
     // Thaw when the operator is done, or after a while if cancel waits for the frozen range (as it should).
     const waited = await Promise.race([operator.then(() => 'operator done'), new Promise((r) => setTimeout(r, 20_000)).then(() => 'operator still waiting')]);
     thaw(consumer);
