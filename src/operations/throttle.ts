@@ -69,9 +69,10 @@ export async function setOperatorCap(deps: { pool: pg.Pool; coordinator: Coordin
   const fields = await deps.coordinator.throttleFields(jobId);
   const health = stateFrom(fields).healthRate;
   const limits = [health, cap].filter((v): v is number => v !== null);
+  const reason = fields.reason && !fields.reason.startsWith('operator cap') ? fields.reason : cap !== null ? `operator cap ${cap} tracks/s` : '';
   await deps.coordinator.setThrottleFields(jobId, {
-    cap: cap ?? '', rate: limits.length ? Math.min(...limits) : -1,
-    reason: fields.reason && fields.reason !== '' && !fields.reason.startsWith('operator cap') ? fields.reason : cap !== null ? `operator cap ${cap} tracks/s` : '',
-    since: cap !== null ? fields.since || new Date().toISOString() : fields.since ?? '',
+    cap: cap ?? '', rate: limits.length ? Math.min(...limits) : -1, reason,
+    // Limited since when it started; nothing limits the job any more (the cap cleared, health fine): no time.
+    since: reason === '' ? '' : fields.since || new Date().toISOString(),
   });
 }
