@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,8 @@ describe('dashboard in headless Chromium, against a running job', function () {
   let jobId: number;
 
   before(async () => {
+    // Checked first, before any service is set up: without it playwright says only that an executable is missing.
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed (${CHROMIUM} is missing); install it with: apt-get install -y chromium`);
     await fleet.setUp(8000);
     // Every range write sleeps, so the job is still running while the page is watched and paused.
     await sleepAfterWrites(fleet.pool, 0.8, 1_000_000);

@@ -1,0 +1,89 @@
+import { expect } from 'chai';
+import amqp from 'amqplib';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { deleteTopology } from '../../src/shared/amqp/topology.js';
+import { fleetNames } from '../../src/shared/names.js';
+import { runCli } from '../helpers/cli.js';
+import { ADMIN_DATABASE_URL, TEST_RABBITMQ_URL, TEST_REDIS_URL, testEnv, uniqueName } from '../helpers/isolation.js';
+
+const TRACKS = 3000;
+
+interface DemoSummary {
+  status: { state: string; bounds: { minId: number; maxId: number }; ranges: { total: number; done: number; failed: number; pending: number };
+    tracks: { converted: number; failed: number; skipped: number } };
+  errorsByCode: { code: string; count: number }[];
+  exitCodes: Record<string, number | null>;
+}
+interface VerifyReport { ok: boolean; checks: { name: string; status: string; numbers: Record<string, number> }[] }
+
+/**
+ * The README's first command, small: `demo --tracks 3000 --consumers 2 --json` on a database and namespace of
+ * its own. It must exit 0, and every seeded track must be converted, reported as a row error, or skipped for
+ * having no legacy data — none lost between the summary, the ledger and db verify.
+ */
+describe('demo (smoke run)', function () {
+  this.timeout(180_000);
+  const database = uniqueName('tm_demo');
+  const namespace = uniqueName('tmdemo').replace(/_/g, '-');
+
+  after(async () => {
+    const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    } finally {
+      await admin.end();
+    }
+    // The demo runs its fleet under `<namespace>-demo`.
+    const demoNamespace = `${namespace}-demo`;
+    const connection = await amqp.connect(TEST_RABBITMQ_URL);
+    try {
+      await deleteTopology(await connection.createChannel(), fleetNames(demoNamespace), { maxAttempts: 5, retryBaseMs: 200 });
+    } finally {
+      await connection.close();
+    }
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const keys = await redis.keys(`${demoNamespace}:*`);
+      if (keys.length) await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it(`converts or accounts for every one of ${TRACKS} tracks, and exits 0`, async () => {
+    const result = await runCli(['demo', '--tracks', String(TRACKS), '--consumers', '2', '--database', database, '--json'],
+      { env: testEnv({ DATABASE_URL: ADMIN_DATABASE_URL, TRACKTION_NAMESPACE: namespace }) });
+    expect(result.code, result.stderr).to.equal(0);
+    // Two JSON documents, one a line: the demo's summary, then db verify's report.
+    const [summary, verify] = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown) as [DemoSummary, VerifyReport];
+
+    const { state, ranges, tracks, bounds } = summary.status;
+    expect(state).to.equal('completed');
+    expect(ranges).to.include({ failed: 0, pending: 0, done: ranges.total });
+    expect(Object.values(summary.exitCodes), 'producer and consumers exited 0').to.deep.equal([0, 0, 0]);
+    expect(tracks.converted).to.be.greaterThan(TRACKS * 0.8);
+    expect(summary.errorsByCode.reduce((n, e) => n + e.count, 0), 'row errors by code add up').to.equal(tracks.failed);
+
+    expect(verify.ok, JSON.stringify(verify.checks.filter((c) => c.status !== 'PASS' && c.status !== 'INFO'))).to.equal(true);
+    const numbers = (name: string) => verify.checks.find((c) => c.name === name)?.numbers ?? {};
+    expect(numbers('tracks')).to.deep.equal({ tracks: TRACKS, legacy: tracks.converted + tracks.failed });
+    expect(numbers('analysis_history rows').rows).to.equal(tracks.converted);
+
+    // Every track: in the job's bounds and counted once, or outside them without legacy data.
+    const pool = new pg.Pool({ connectionString: new URL(`/${database}`, ADMIN_DATABASE_URL).toString(), max: 1 });
+    try {
+      const { rows: [counts] } = await pool.query<{ inside: number; outside_with_legacy: number; total: number }>(
+        `SELECT count(*) FILTER (WHERE id BETWEEN $1 AND $2)::int AS inside,
+                count(*) FILTER (WHERE id NOT BETWEEN $1 AND $2 AND analysis_data IS NOT NULL)::int AS outside_with_legacy,
+                count(*)::int AS total
+           FROM tracks`, [bounds.minId, bounds.maxId]);
+      expect(counts?.total).to.equal(TRACKS);
+      expect(counts?.outside_with_legacy).to.equal(0);
+      expect(tracks.converted + tracks.failed + tracks.skipped, 'converted + failed + skipped = tracks in the bounds').to.equal(counts?.inside);
+    } finally {
+      await pool.end();
+    }
+  });
+});
