@@ -39,10 +39,11 @@ describe('operating a running backfill', function () {
 
     it('processes nothing while paused, then finishes with the same result as an uninterrupted run', async () => {
       await fleet.setUp(10_000);
-      await slowRanges(fleet.pool, 0.3);
+      // Slow enough that the job is still running when the pause lands (the CLI takes a second to start).
+      await slowRanges(fleet.pool, 0.5);
       fleet.start(['producer']);
-      fleet.start(['consumer', '--prefetch', '2']);
-      fleet.start(['consumer', '--prefetch', '2']);
+      fleet.start(['consumer', '--prefetch', '1']);
+      fleet.start(['consumer', '--prefetch', '1']);
       const jobId = await enqueue(fleet);
       await fleet.waitFor(async () => (await done(fleet, jobId)) >= 3, 'some ranges done');
       const paused = await cli(fleet, ['backfill', 'pause', String(jobId), '--reason', 'database busy']);
