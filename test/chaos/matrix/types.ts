@@ -64,7 +64,7 @@ export interface ScenarioContext {
 
 export interface Scenario {
   name: string;
-  /** The issue item(s) it reproduces, for the report. */
+  /** The number(s) of the failure mode it reproduces in the fault matrix's list (docs/development.md), for the report. */
   item: string;
   fault: string;
   tracks: number;
