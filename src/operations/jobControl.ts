@@ -35,8 +35,11 @@ async function move(deps: ControlDeps, jobId: number, from: JobState[], to: JobS
   for (let attempt = 0; attempt < 3; attempt++) {
     const job = await requireJob(deps.pool, jobId);
     const target = typeof to === 'function' ? to(job) : to;
-    if (job.state === target) return { jobId, from: job.state, to: target, changed: false };
-    if (!from.includes(job.state)) {
+    if (job.state === target) {
+      // A plain cancel waits for the ranges in hand; `--force` on a job already cancelling is the operator's
+      // escalation when one of them hangs: record it and tell the consumers, or they would wait for ever.
+      if (!(force && target === 'cancelling')) return { jobId, from: job.state, to: target, changed: false };
+    } else if (!from.includes(job.state)) {
       throw new UsageError(`job ${jobId} is ${job.state}; it can be ${verbOf(target)} only when ${from.join(', ')}`);
     }
     if (await transitionJob(deps.pool, jobId, [job.state], target, actor, reason)) {
