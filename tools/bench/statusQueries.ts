@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import type pg from 'pg';
 import { getConfig } from '../../src/shared/config.js';
 import { Coordinator } from '../../src/shared/coordinator/coordinator.js';
+import { syncCountersFromLedger } from '../../src/shared/coordinator/syncFromLedger.js';
 import { checkConnection, createPool } from '../../src/shared/db/pool.js';
 import { createJob, getJob, transitionJob, type JobRow } from '../../src/shared/ledger/jobs.js';
 import { insertRanges } from '../../src/shared/ledger/ranges.js';
@@ -22,7 +23,9 @@ import { countStatements, type StatementCounter } from './statementCounter.js';
  * on a job that is still running (paused half way, so it stays open). The job is planned the producer's
  * way (keyset buckets cut into ranges) over N seeded tracks; half its ranges are done in the ledger and
  * reported to the coordinator the way consumers report them. The first call of each kind is shown on its
- * own (it may build what later calls reuse); the steady figure is the mean of the next calls.
+ * own (it may build what later calls reuse); the steady figure is the mean of the next calls. Statements
+ * and rows returned are counted in the client; rows read from backfill_ranges come from the server's
+ * statistics of the scratch database.
  */
 const SEED_SQL = `
   INSERT INTO tracks (id, file_path, analysis_data, created_at)
@@ -44,26 +47,42 @@ async function run(opts: Options): Promise<void> {
   const namespace = `benchstatus${process.pid}`;
   const names = fleetNames(namespace);
   const redis = await connectRedis(config.REDIS_URL, { connectionName: 'bench-status', persistent: false });
-  const pool = createPool(url, { applicationName: 'tracktion-migrate bench', max: 2 });
+  // Reads only the statistics: the seeding pool is ended before measuring, so its reads are counted before.
+  const pool = createPool(url, { applicationName: 'tracktion-migrate bench', max: 1 });
   try {
     await checkConnection(pool, url);
     const coordinator = new Coordinator(redis, names.redisPrefix);
-    const job = await seedRunningJob(pool, coordinator, opts);
-    const ranges = await rangeCount(pool, job.id);
-    console.log(`job ${job.id}: ${opts.tracks} tracks, ${ranges.total} ranges (${ranges.done} done), state ${job.state}`);
+    const seeding = createPool(url, { applicationName: 'tracktion-migrate bench', max: 2 });
+    let job: JobRow;
+    try {
+      job = await seedRunningJob(seeding, coordinator, opts);
+      const ranges = await rangeCount(seeding, job.id);
+      console.log(`job ${job.id}: ${opts.tracks} tracks, ${ranges.total} ranges (${ranges.done} done), state ${job.state}`);
+    } finally {
+      await seeding.end();
+    }
 
-    const deps: StatusDeps = { pool, coordinator, names, channel: null, maxAttempts: config.BACKFILL_MAX_ATTEMPTS,
-      heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS };
+    const depsOn = (measured: pg.Pool): StatusDeps => ({ pool: measured, coordinator, names, channel: null,
+      maxAttempts: config.BACKFILL_MAX_ATTEMPTS, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS });
+    const measure = (label: string, callOn: (measured: pg.Pool) => () => Promise<void>) =>
+      measurePhases(label, url, pool, job.id, opts.calls, callOn);
     // `backfill status <job>`: the job row, then its status (as src/cli/backfillCommand.ts does).
-    await measure('backfill status', pool, opts.calls, async () => {
-      const row = await getJob(pool, job.id);
-      if (row) await collectJobStatus(deps, row);
+    await measure('backfill status', (measured) => async () => {
+      const row = await getJob(measured, job.id);
+      if (row) await collectJobStatus(depsOn(measured), row);
     });
-    const sampler = new FleetSampler({ ...deps, queues: null });
-    await measure('fleet sample (producer gauges)', pool, opts.calls, () => sampler.sample().then(() => undefined));
-    const dashboard = new DashboardState({ sampler: new FleetSampler({ ...deps, queues: null }), pool,
-      logger: createLogger('bench.dashboard'), actionsEnabled: false });
-    await measure('dashboard sample', pool, opts.calls, () => dashboard.refresh());
+    // The producer's housekeeping brings every open job's counters in line with the ledger every 5 s.
+    await measure('producer housekeeping: counters sync', (measured) => () =>
+      syncCountersFromLedger(measured, coordinator, job.id).then(() => undefined));
+    await measure('fleet sample (producer gauges)', (measured) => {
+      const sampler = new FleetSampler({ ...depsOn(measured), queues: null });
+      return () => sampler.sample().then(() => undefined);
+    });
+    await measure('dashboard sample', (measured) => {
+      const dashboard = new DashboardState({ sampler: new FleetSampler({ ...depsOn(measured), queues: null }), pool: measured,
+        logger: createLogger('bench.dashboard'), actionsEnabled: false });
+      return () => dashboard.refresh();
+    });
   } finally {
     await deleteKeys(redis, names.redisPrefix);
     redis.disconnect();
@@ -105,17 +124,45 @@ async function rangeCount(pool: pg.Pool, jobId: number): Promise<{ total: number
   return rows[0] as { total: number; done: number };
 }
 
-async function measure(label: string, pool: pg.Pool, calls: number, call: () => Promise<void>): Promise<void> {
-  const first = await countStatements(pool, call);
-  let steady: StatementCounter | undefined;
-  for (let i = 0; i < calls; i++) {
-    const round = await countStatements(pool, call);
-    steady = steady ? steady.plus(round) : round;
-  }
+/**
+ * The first call, then `calls` more, each phase on a pool of its own that is ended afterwards: a backend
+ * flushes its table statistics when it exits, so the rows the phase read from backfill_ranges (sequential
+ * scans and index fetches, server side) can be read from pg_stat_user_tables after it.
+ */
+async function measurePhases(label: string, url: string, admin: pg.Pool, jobId: number, calls: number,
+  callOn: (measured: pg.Pool) => () => Promise<void>): Promise<void> {
   console.log(`${label}:`);
-  console.log(`  first call:           ${first.summary()}`);
-  if (steady) console.log(`  next ${calls} calls (mean): ${steady.scaled(1 / calls).summary()}`);
-  for (const [text, n] of (steady ?? first).byStatement()) console.log(`    ${(n / (steady ? calls : 1)).toFixed(1).padStart(5)} × ${text}`);
+  for (const [phase, times] of [['first call', 1], [`next ${calls} calls, per call`, calls]] as const) {
+    const before = await rangeRowsRead(admin);
+    const measured = createPool(url, { applicationName: 'tracktion-migrate bench', max: 2 });
+    let counter: StatementCounter | undefined;
+    try {
+      const call = callOn(measured);
+      for (let i = 0; i < times; i++) {
+        const round = await countStatements(measured, call);
+        counter = counter ? counter.plus(round) : round;
+      }
+    } finally {
+      await measured.end();
+    }
+    const read = (await rangeRowsReadAfterExit(admin, before)) / times;
+    const perCall = (counter as StatementCounter).scaled(1 / times);
+    console.log(`  ${`${phase}:`.padEnd(26)} ${perCall.summary()}, ${read.toFixed(0)} rows of backfill_ranges read (job ${jobId})`);
+    if (times > 1) for (const [text, n] of perCall.byStatement()) console.log(`    ${n.toFixed(1).padStart(5)} × ${text}`);
+  }
+}
+
+async function rangeRowsRead(admin: pg.Pool): Promise<number> {
+  await admin.query('SELECT pg_stat_clear_snapshot()');
+  const { rows } = await admin.query<{ n: number }>(
+    `SELECT (coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0))::float8 AS n FROM pg_stat_user_tables WHERE relname = 'backfill_ranges'`);
+  return rows[0]?.n ?? 0;
+}
+
+/** The ended pool's backends flush their statistics as they exit, a moment after end() returns. */
+async function rangeRowsReadAfterExit(admin: pg.Pool, before: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, 300));
+  return (await rangeRowsRead(admin)) - before;
 }
 
 async function deleteKeys(redis: Awaited<ReturnType<typeof connectRedis>>, prefix: string): Promise<void> {
