@@ -190,19 +190,22 @@ export class Coordinator {
   /**
    * Complete the counters with every range of the ledger (read after `rebuildEpoch`) and mark them built.
    * Exact while consumers keep reporting and other readers rebuild too: every range is planned and counted
-   * once (keyed by range id). False when the counters were reset or flushed meanwhile (nothing more written;
-   * the next reader rebuilds again).
+   * once (keyed by range id). Returns how many finished ranges were counted now (those Redis did not have),
+   * or -1 when the counters were reset or flushed meanwhile (nothing more written; the next reader rebuilds).
    */
-  async rebuildFromLedger(jobId: number, epoch: string, ranges: LedgerRange[]): Promise<boolean> {
+  async rebuildFromLedger(jobId: number, epoch: string, ranges: LedgerRange[]): Promise<number> {
     const keys = [this.keys.countedRanges(jobId), this.keys.counters(jobId), this.keys.plannedRows(jobId), this.keys.generation(jobId),
       this.keys.epoch(jobId)];
+    let counted = 0;
     for (let i = 0; i === 0 || i < ranges.length; i += REBUILD_CHUNK_RANGES) {
       const chunk = ranges.slice(i, i + REBUILD_CHUNK_RANGES);
       const last = i + REBUILD_CHUNK_RANGES >= ranges.length;
       const args = chunk.flatMap((r) => [r.rangeId, r.state, r.plannedRows, r.endId, r.converted, r.failed, r.skipped]);
-      if ((await this.script('rebuildChunk5')(...keys, epoch, last ? 1 : 0, ...args)) !== 1) return false;
+      const result = await this.script('rebuildChunk5')(...keys, epoch, last ? 1 : 0, ...args);
+      if (result < 0) return -1;
+      counted += result;
     }
-    return true;
+    return counted;
   }
 
   /** Make ranges planned since the last read known (once each); -1 when the counters are not built. */

@@ -5,9 +5,9 @@ import { rangesForCounters } from './ledgerReads.js';
 /**
  * Make sure the job's counters are built: when Redis does not have them (never built, a flush, a restart
  * without persistence) they are completed from the ledger, once; while they are intact this is one Redis
- * round trip and no ledger read. Returns how many ranges the ledger had when it was read, 0 when nothing
- * was rebuilt, and -1 when the rebuild was refused (the counters were reset or flushed while the ledger
- * was read: the next call rebuilds again).
+ * round trip and no ledger read. Returns how many done or failed ranges were counted from the ledger (0
+ * when nothing was rebuilt), or -1 when the rebuild was refused (the counters were reset or flushed while
+ * the ledger was read: the next call rebuilds again).
  */
 export async function syncCountersFromLedger(pool: pg.Pool, coordinator: Coordinator, jobId: number): Promise<number> {
   if ((await coordinator.progress(jobId)).built) return 0;
@@ -17,6 +17,5 @@ export async function syncCountersFromLedger(pool: pg.Pool, coordinator: Coordin
 /** Rebuild regardless of the generation key (idempotent: nothing is counted twice). */
 export async function rebuildCountersFromLedger(pool: pg.Pool, coordinator: Coordinator, jobId: number): Promise<number> {
   const epoch = await coordinator.rebuildEpoch(jobId);
-  const ranges = await rangesForCounters(pool, jobId);
-  return (await coordinator.rebuildFromLedger(jobId, epoch, ranges)) ? ranges.length : -1;
+  return coordinator.rebuildFromLedger(jobId, epoch, await rangesForCounters(pool, jobId));
 }

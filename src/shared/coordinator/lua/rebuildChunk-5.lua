@@ -8,10 +8,11 @@
 --         since then changes or removes it, and the chunk is refused (what the ledger said is stale)
 -- ARGV[1] epoch read before the ledger   ARGV[2] 1 = last chunk (set the generation key)
 -- ARGV[3..] groups of 7: range id, state (done | failed | open), planned rows, end id, converted, failed, skipped
--- Returns 1 when applied, -1 when refused.
+-- Returns how many ranges were counted now (done or failed ranges Redis did not have), -1 when refused.
 if redis.call('GET', KEYS[5]) ~= ARGV[1] then
   return -1
 end
+local counted = 0
 for i = 3, #ARGV, 7 do
   local rangeId = ARGV[i]
   local state = ARGV[i + 1]
@@ -27,6 +28,7 @@ for i = 3, #ARGV, 7 do
     end
   end
   if (state == 'done' or state == 'failed') and redis.call('SADD', KEYS[1], rangeId) == 1 then
+    counted = counted + 1
     if state == 'done' then
       redis.call('HINCRBY', KEYS[2], 'rangesDone', 1)
     else
@@ -41,4 +43,4 @@ end
 if ARGV[2] == '1' then
   redis.call('SET', KEYS[4], ARGV[1])
 end
-return 1
+return counted
