@@ -12,6 +12,7 @@ import { fleetNames } from '../../src/shared/names.js';
 import { collectJobStatus, type StatusDeps } from '../../src/operations/status/jobStatus.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
 import { OwnRedis } from '../helpers/ownRedis.js';
+import { runCli } from '../helpers/cli.js';
 import { silentLogger } from './catalog.js';
 import { allMigrations } from '../../migrations/index.js';
 
@@ -116,6 +117,22 @@ describe('coordinator counters as the live read path (real PostgreSQL, own Redis
     const ledger = await jobCounts(pool, job.id);
     expect((await collectJobStatus(deps, job)).tracks.converted).to.equal(ledger.converted + 1000);
     expect((await collectJobStatus(deps, job, { exact: true })).tracks.converted).to.equal(ledger.converted);
+  });
+
+  it('backfill status --json says where its figures came from; --exact reads the ledger', async () => {
+    const job = await runningJob();
+    await plan(job, 1, 4);
+    await finish(job, 2);
+    const env = { ...process.env, TRACKTION_ENV_FILE: '', LOG_LEVEL: 'warn', DATABASE_URL: db.url, REDIS_URL: ownRedis.url,
+      TRACKTION_NAMESPACE: 'tmlive', RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:1' };
+    const live = await runCli(['backfill', 'status', String(job.id), '--json'], { env });
+    expect(live.code, live.stderr).to.equal(0);
+    const exact = await runCli(['backfill', 'status', String(job.id), '--json', '--exact'], { env });
+    expect(exact.code, exact.stderr).to.equal(0);
+    const [a, b] = [live, exact].map((r) => JSON.parse(r.stdout) as { source: string; ranges: unknown; tracks: unknown });
+    expect([a?.source, b?.source]).to.deep.equal(['coordinator', 'ledger']);
+    expect(a?.ranges).to.deep.equal(b?.ranges);
+    expect(a?.tracks).to.deep.equal(b?.tracks);
   });
 
   it('a finished job is read from the ledger', async () => {
