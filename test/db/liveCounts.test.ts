@@ -10,6 +10,7 @@ import { createJob, transitionJob, type JobRow } from '../../src/shared/ledger/j
 import { insertRanges, jobCounts, type JobCounts } from '../../src/shared/ledger/ranges.js';
 import { fleetNames } from '../../src/shared/names.js';
 import { collectJobStatus, type StatusDeps } from '../../src/operations/status/jobStatus.js';
+import { FleetSampler } from '../../src/operations/status/fleetSampler.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
 import { OwnRedis } from '../helpers/ownRedis.js';
 import { runCli } from '../helpers/cli.js';
@@ -105,6 +106,11 @@ describe('coordinator counters as the live read path (real PostgreSQL, own Redis
     expect(exact.source).to.equal('ledger');
     expect({ ...status, source: 'ledger', consumers: null, runningSeconds: null, etaSeconds: null })
       .to.deep.equal({ ...exact, consumers: null, runningSeconds: null, etaSeconds: null });
+
+    // The dashboard and the producer's gauges sample the same figures, from the coordinator too.
+    const sampled = (await new FleetSampler({ ...deps, queues: null }).sample()).jobs.find((j) => j.jobId === job.id);
+    expect(sampled?.source).to.equal('coordinator');
+    expect([sampled?.ranges, sampled?.tracks, sampled?.progress]).to.deep.equal([exact.ranges, exact.tracks, exact.progress]);
   });
 
   it('--exact reads the ledger, not the counters', async () => {
