@@ -66,15 +66,18 @@ export function registerBackfillCommand(program: Command): void {
     .option('--json', 'print the status as one JSON object (with --watch: one per line, NDJSON)')
     .option('--watch', 'keep watching until the job ends: a live view on a terminal, plain lines otherwise')
     .addOption(new Option('--interval <s>', 'with --watch: seconds between updates').argParser(intOption(1, 3600)).default(2))
-    .action(async (jobArg: string | undefined, opts: { json?: boolean; watch?: boolean; interval: number }) => {
+    .option('--exact', 'count ranges and tracks in the ledger (PostgreSQL) instead of the coordinator\'s live counters in Redis: '
+      + 'exact even if Redis lost or miscounted something, and costs a read of all the job\'s ranges (a finished job is always read from the ledger)')
+    .action(async (jobArg: string | undefined, opts: { json?: boolean; watch?: boolean; interval: number; exact?: boolean }) => {
       await withFleet(async (ctx) => {
         const job = await findJob(ctx, jobArg);
         const deps = await ctx.statusDeps({ requireBroker: false });
+        const exact = opts.exact ?? false;
         if (opts.watch) {
-          await watchStatus(ctx, job.id, deps, { json: opts.json ?? false, intervalMs: opts.interval * 1000 });
+          await watchStatus(ctx, job.id, deps, { json: opts.json ?? false, intervalMs: opts.interval * 1000, exact });
           return;
         }
-        const status = await collectJobStatus(deps, job);
+        const status = await collectJobStatus(deps, job, { exact });
         if (opts.json) printJson(status);
         else printLine(formatStatus(status));
       });

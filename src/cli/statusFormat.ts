@@ -7,7 +7,8 @@ export function formatStatus(s: JobStatus): string {
   const lines = [
     `job ${s.jobId}  ${s.state}  analysis version ${s.analysisVersion}  ids ${s.bounds.minId ?? '-'}..${s.bounds.maxId ?? '-'}`,
     `ranges   ${s.ranges.done} done, ${s.ranges.failed} failed, ${s.ranges.pending} pending of ${s.ranges.total}${s.ranges.enumerationComplete ? '' : ' (still enumerating)'}  ${pct.toFixed(1)}%`,
-    `tracks   ${s.tracks.converted} converted, ${s.tracks.failed} failed, ${s.tracks.skipped} skipped`,
+    `tracks   ${s.tracks.converted} converted, ${s.tracks.failed} failed, ${s.tracks.skipped} skipped` +
+      `  (${s.source === 'ledger' ? 'counted in the ledger' : 'live counters; --exact counts in the ledger'})`,
     `rate     ${s.ratePerSecond} tracks/s (last minute)   ETA ${formatDuration(s.etaSeconds)}`,
     s.queue
       ? `queue    ${s.queue.ready} ready, ${s.queue.unacked} in hand, ${s.queue.retrying} waiting to retry, ${s.queue.deadLetter} dead-lettered`

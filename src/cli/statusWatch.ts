@@ -8,7 +8,7 @@ import { formatStatus, progressLine } from './statusFormat.js';
  * `backfill status --watch`: redraw the full status on a terminal, one progress line per update when
  * stdout is a pipe or a file, NDJSON with --json. Ends when the job does (or on Ctrl-C).
  */
-export async function watchStatus(ctx: FleetContext, jobId: number, deps: StatusDeps, options: { json: boolean; intervalMs: number }): Promise<void> {
+export async function watchStatus(ctx: FleetContext, jobId: number, deps: StatusDeps, options: { json: boolean; intervalMs: number; exact: boolean }): Promise<void> {
   const pool = await ctx.pool();
   const tty = process.stdout.isTTY && !options.json;
   let stop = false;
@@ -18,7 +18,7 @@ export async function watchStatus(ctx: FleetContext, jobId: number, deps: Status
     while (!stop) {
       const job = await getJob(pool, jobId);
       if (!job) return;
-      const status = await collectJobStatus(deps, job);
+      const status = await collectJobStatus(deps, job, { exact: options.exact });
       if (options.json) printJson(status);
       else if (tty) process.stdout.write(`\x1b[H\x1b[2J${formatStatus(status)}\n`);
       else printLine(`${new Date().toISOString()} ${progressLine(status)}`);

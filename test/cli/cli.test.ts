@@ -13,6 +13,12 @@ describe('the CLI as an operator meets it', function () {
     expect(help.stdout).to.match(/69 +a service/);
   });
 
+  it('backfill status --help documents --exact (counts from the ledger instead of the live counters)', async () => {
+    const help = await runCli(['backfill', 'status', '--help'], { env: env({}) });
+    expect(help.code).to.equal(0);
+    expect(help.stdout).to.match(/--exact\s+count ranges and tracks in the ledger/);
+  });
+
   it('an unknown option is a usage error (64)', async () => {
     const result = await runCli(['backfill', 'enqueue', '--range-size', 'lots'], { env: env({}) });
     expect(result.code).to.equal(64);

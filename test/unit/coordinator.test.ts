@@ -27,13 +27,26 @@ describe('coordinator (real Redis, own key prefix)', () => {
     expect(await coordinator.counters(1)).to.deep.equal({ rangesDone: 2, rangesFailed: 0, converted: 180, failed: 10, skipped: 10 });
   });
 
-  it('rebuilds lost counters from the ledger without double counting', async () => {
-    await redis.del(coordinator.keys.counters(1), coordinator.keys.countedRanges(1));
-    expect(await coordinator.counters(1)).to.equal(undefined);
-    const ledger = [1, 2, 3].map((rangeId) => ({ rangeId, outcome: 'done' as const, converted: 90, failed: 5, skipped: 5 }));
-    expect(await coordinator.rebuildFromLedger(1, ledger)).to.equal(3);
-    expect(await coordinator.rebuildFromLedger(1, ledger)).to.equal(0);
+  it('rebuilds lost counters from the ledger without double counting, and marks them built', async () => {
+    await coordinator.resetCounters(1);
+    expect((await coordinator.progress(1)).built).to.equal(false);
+    const ledger = [1, 2, 3].map((rangeId) => ({ rangeId, state: 'done' as const, plannedRows: 100, endId: rangeId * 100, converted: 90, failed: 5, skipped: 5 }));
+    const open = { rangeId: 4, state: 'open' as const, plannedRows: 50, endId: 400, converted: 0, failed: 0, skipped: 0 };
+    const epoch = await coordinator.rebuildEpoch(1);
+    expect(await coordinator.rebuildFromLedger(1, epoch, [...ledger, open])).to.equal(3);
+    expect(await coordinator.rebuildFromLedger(1, epoch, [...ledger, open])).to.equal(0);
     expect(await coordinator.counters(1)).to.deep.equal({ rangesDone: 3, rangesFailed: 0, converted: 270, failed: 15, skipped: 15 });
+    expect(await coordinator.progress(1)).to.deep.equal({ built: true, progress: { rangesDone: 3, rangesFailed: 0, converted: 270, failed: 15,
+      skipped: 15, plannedRanges: 4, plannedRows: 350, finishedRows: 300, plannedThroughId: 400, plannedLastRangeId: 4 } });
+  });
+
+  it('refuses a rebuild that read the ledger before the counters were reset', async () => {
+    const epoch = await coordinator.rebuildEpoch(5);
+    await coordinator.resetCounters(5);
+    const stale = [{ rangeId: 1, state: 'failed' as const, plannedRows: 10, endId: 10, converted: 0, failed: 0, skipped: 0 }];
+    expect(await coordinator.rebuildFromLedger(5, epoch, stale)).to.equal(-1);
+    expect(await coordinator.progress(5)).to.include({ built: false });
+    expect(await coordinator.counters(5)).to.equal(undefined);
   });
 
   it('measures throughput over the seconds the job has run', async () => {

@@ -1,9 +1,10 @@
 import type { Channel } from 'amqplib';
 import type pg from 'pg';
 import type { Coordinator, RecentRowError } from '../../shared/coordinator/coordinator.js';
+import { liveJobCounts } from '../../shared/coordinator/liveCounts.js';
 import { syncCountersFromLedger } from '../../shared/coordinator/syncFromLedger.js';
-import { jobCounts } from '../../shared/ledger/ranges.js';
-import { jobEvents, runningSeconds, type JobEvent, type JobRow } from '../../shared/ledger/jobs.js';
+import { jobCounts, type JobCounts } from '../../shared/ledger/ranges.js';
+import { FINAL_JOB_STATES, jobEvents, runningSeconds, type JobEvent, type JobRow } from '../../shared/ledger/jobs.js';
 import { throttleView, type ThrottleView } from '../throttle.js';
 import type { FleetNames } from '../../shared/names.js';
 import { estimateEta, estimateProgress, estimateRowsRemaining, type PlanningProgress } from './eta.js';
@@ -33,7 +34,14 @@ export interface JobStatus {
   runningSeconds: number;
   history: JobEvent[];
   recentErrors: RecentRowError[];
+  /**
+   * Where ranges, tracks and progress come from: the coordinator's counters (a running job), or the ledger
+   * (a finished job, `--exact`, or counters lost while being read).
+   */
+  source: CountsSource;
 }
+
+export type CountsSource = 'coordinator' | 'ledger';
 
 export interface ConsumerView {
   consumerId: string;
@@ -55,13 +63,19 @@ export interface StatusDeps {
   heartbeatTtlSeconds: number;
 }
 
+export interface StatusOptions {
+  /** Read the counts from the ledger even for a running job (`backfill status --exact`). */
+  exact?: boolean;
+}
+
 /**
- * Status of one job. Counts come from the ledger (the truth); rate, consumers and recent errors from the
- * coordinator, whose counters are first brought in line with the ledger (after a Redis flush).
+ * Status of one job. Rate, consumers, throttle and recent errors come from the coordinator, and so do the
+ * counts of a running job — no ledger aggregate per call; the ledger is read when the coordinator has lost
+ * the job's counters (rebuilt from it once), for a finished job (the truth, and it no longer changes), and
+ * when asked (`exact`).
  */
-export async function collectJobStatus(deps: StatusDeps, job: JobRow): Promise<JobStatus> {
-  const counts = await jobCounts(deps.pool, job.id);
-  await syncCountersFromLedger(deps.pool, deps.coordinator, job.id);
+export async function collectJobStatus(deps: StatusDeps, job: JobRow, options: StatusOptions = {}): Promise<JobStatus> {
+  const { counts, source } = await countsOf(deps, job, options);
   const recentRate = await deps.coordinator.throughput(job.id);
   const consumers = await deps.coordinator.consumers(deps.heartbeatTtlSeconds);
   const live = consumers.filter((c) => c.alive);
@@ -95,7 +109,19 @@ export async function collectJobStatus(deps: StatusDeps, job: JobRow): Promise<J
     runningSeconds: Math.round(seconds),
     history: await jobEvents(deps.pool, job.id),
     recentErrors: await deps.coordinator.recentErrors(job.id, 5),
+    source,
   };
+}
+
+async function countsOf(deps: StatusDeps, job: JobRow, options: StatusOptions): Promise<{ counts: JobCounts; source: CountsSource }> {
+  if (!options.exact && !FINAL_JOB_STATES.includes(job.state)) {
+    const live = await liveJobCounts(deps.pool, deps.coordinator, job.id);
+    if (live) return { counts: live, source: 'coordinator' };
+  } else {
+    // The counters stay the coordinator's promise after the job ends too: rebuilt if they were lost (cheap when intact).
+    await syncCountersFromLedger(deps.pool, deps.coordinator, job.id);
+  }
+  return { counts: await jobCounts(deps.pool, job.id), source: 'ledger' };
 }
 
 /**

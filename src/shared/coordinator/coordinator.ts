@@ -7,7 +7,9 @@ import { CoordinatorKeys } from './keys.js';
  * ledger is the truth, and everything below can be rebuilt from it (`rebuildFromLedger`).
  */
 
-const RECORD_RANGE_LUA = readFileSync(new URL('./lua/recordRange-3.lua', import.meta.url), 'utf8');
+const RECORD_RANGE_LUA = readFileSync(new URL('./lua/recordRange-4.lua', import.meta.url), 'utf8');
+const ADD_PLANNED_LUA = readFileSync(new URL('./lua/addPlanned-4.lua', import.meta.url), 'utf8');
+const REBUILD_CHUNK_LUA = readFileSync(new URL('./lua/rebuildChunk-5.lua', import.meta.url), 'utf8');
 const ACQUIRE_RATE_LUA = readFileSync(new URL('./lua/acquireRate-1.lua', import.meta.url), 'utf8');
 
 /** Throughput buckets live a little longer than the window they are summed over. */
@@ -30,6 +32,40 @@ export interface JobCounters {
   failed: number;
   skipped: number;
 }
+
+/**
+ * A job's figures as the coordinator holds them once built from the ledger: the counters above plus what
+ * was planned (ranges, rows with legacy data, how far) and the planned rows of the finished ranges.
+ */
+export interface JobProgress extends JobCounters {
+  plannedRanges: number;
+  plannedRows: number;
+  finishedRows: number;
+  /** End id of the last planned range; null before the first. */
+  plannedThroughId: number | null;
+  /** Highest range id known here: the ledger is asked only for ranges after it. */
+  plannedLastRangeId: number;
+}
+
+/** One range of the ledger as a rebuild of the counters reads it. */
+export interface LedgerRange {
+  rangeId: number;
+  state: 'done' | 'failed' | 'open';
+  plannedRows: number;
+  endId: number;
+  converted: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface PlannedRangeTotals {
+  rangeId: number;
+  plannedRows: number;
+  endId: number;
+}
+
+/** Ranges per rebuild script call: Redis runs one call at a time, so a big job does not hold it for long. */
+const REBUILD_CHUNK_RANGES = 500;
 
 export interface RecentRowError {
   trackId: number;
@@ -57,23 +93,24 @@ export interface ConsumerHeartbeat {
   lastSeen?: string;
 }
 
-type RecordRangeCommand = (k1: string, k2: string, k3: string, ...args: (string | number)[]) => Promise<number>;
+type ScriptCommand = (...keysThenArgs: (string | number)[]) => Promise<number>;
 
 export class Coordinator {
   readonly keys: CoordinatorKeys;
 
   constructor(private readonly redis: Redis, prefix: string, private readonly now: () => number = Date.now) {
     this.keys = new CoordinatorKeys(prefix);
-    if (!('recordRange' in redis)) redis.defineCommand('recordRange', { numberOfKeys: 3, lua: RECORD_RANGE_LUA });
+    if (!('recordRange4' in redis)) redis.defineCommand('recordRange4', { numberOfKeys: 4, lua: RECORD_RANGE_LUA });
+    if (!('addPlanned4' in redis)) redis.defineCommand('addPlanned4', { numberOfKeys: 4, lua: ADD_PLANNED_LUA });
+    if (!('rebuildChunk5' in redis)) redis.defineCommand('rebuildChunk5', { numberOfKeys: 5, lua: REBUILD_CHUNK_LUA });
     if (!('acquireRate' in redis)) redis.defineCommand('acquireRate', { numberOfKeys: 1, lua: ACQUIRE_RATE_LUA });
   }
 
   /** Count a range once (Lua, keyed by range id); returns false when it had been counted already. */
   async recordRange(jobId: number, report: RangeReport, countThroughput = true): Promise<boolean> {
     const second = Math.floor(this.now() / 1000);
-    const command = (this.redis as unknown as { recordRange: RecordRangeCommand }).recordRange.bind(this.redis);
-    const counted = await command(
-      this.keys.countedRanges(jobId), this.keys.counters(jobId), this.keys.throughputBucket(jobId, second),
+    const counted = await this.script('recordRange4')(
+      this.keys.countedRanges(jobId), this.keys.counters(jobId), this.keys.throughputBucket(jobId, second), this.keys.plannedRows(jobId),
       report.rangeId, report.converted, report.failed, report.skipped, report.outcome,
       countThroughput ? RATE_BUCKET_TTL_SECONDS : 0,
     );
@@ -119,18 +156,67 @@ export class Coordinator {
   }
 
   /**
-   * Bring the counters back in line with the ledger: count every done or failed range the ledger knows
-   * and Redis does not (after a flush or restart). Idempotent, and safe while consumers keep reporting,
-   * because it goes through the same count-once script.
+   * The job's figures and whether they are built (its generation key exists), in one round trip. Not built:
+   * never built, or lost in a flush or a restart without persistence — whatever counters are there then
+   * are partial (consumers keep counting into an empty Redis) and must be completed from the ledger.
    */
-  async rebuildFromLedger(jobId: number, ranges: RangeReport[]): Promise<number> {
-    if (ranges.length === 0) return 0;
-    const known = await this.redis.smismember(this.keys.countedRanges(jobId), ...ranges.map((r) => String(r.rangeId)));
-    let added = 0;
-    for (const [i, range] of ranges.entries()) {
-      if (known[i] === 0 && (await this.recordRange(jobId, range, false))) added++;
+  async progress(jobId: number): Promise<{ built: boolean; progress: JobProgress }> {
+    const results = await this.redis.multi().exists(this.keys.generation(jobId)).hgetall(this.keys.counters(jobId)).exec();
+    const [[existsErr, exists], [hashErr, hash]] = results as [[Error | null, number], [Error | null, Record<string, string>]];
+    if (existsErr || hashErr) throw existsErr ?? hashErr;
+    const n = (k: string) => Number(hash[k] ?? 0);
+    return {
+      built: exists === 1,
+      progress: {
+        rangesDone: n('rangesDone'), rangesFailed: n('rangesFailed'), converted: n('converted'), failed: n('failed'), skipped: n('skipped'),
+        plannedRanges: n('plannedRanges'), plannedRows: n('plannedRows'), finishedRows: n('finishedRows'),
+        plannedThroughId: hash.plannedThroughId === undefined ? null : Number(hash.plannedThroughId),
+        plannedLastRangeId: n('plannedLastRangeId'),
+      },
+    };
+  }
+
+  /**
+   * Start a rebuild: the job's epoch, read before the ledger is. Created (as 0) when missing, so a flush
+   * during the rebuild removes it and the rebuild's later chunks are refused.
+   */
+  async rebuildEpoch(jobId: number): Promise<string> {
+    const results = await this.redis.multi().set(this.keys.epoch(jobId), '0', 'NX').get(this.keys.epoch(jobId)).exec();
+    const [, [err, epoch]] = results as [[Error | null, unknown], [Error | null, string | null]];
+    if (err) throw err;
+    return epoch ?? '0';
+  }
+
+  /**
+   * Complete the counters with every range of the ledger (read after `rebuildEpoch`) and mark them built.
+   * Exact while consumers keep reporting and other readers rebuild too: every range is planned and counted
+   * once (keyed by range id). Returns how many finished ranges were counted now (those Redis did not have),
+   * or -1 when the counters were reset or flushed meanwhile (nothing more written; the next reader rebuilds).
+   */
+  async rebuildFromLedger(jobId: number, epoch: string, ranges: LedgerRange[]): Promise<number> {
+    const keys = [this.keys.countedRanges(jobId), this.keys.counters(jobId), this.keys.plannedRows(jobId), this.keys.generation(jobId),
+      this.keys.epoch(jobId)];
+    let counted = 0;
+    for (let i = 0; i === 0 || i < ranges.length; i += REBUILD_CHUNK_RANGES) {
+      const chunk = ranges.slice(i, i + REBUILD_CHUNK_RANGES);
+      const last = i + REBUILD_CHUNK_RANGES >= ranges.length;
+      const args = chunk.flatMap((r) => [r.rangeId, r.state, r.plannedRows, r.endId, r.converted, r.failed, r.skipped]);
+      const result = await this.script('rebuildChunk5')(...keys, epoch, last ? 1 : 0, ...args);
+      if (result < 0) return -1;
+      counted += result;
     }
-    return added;
+    return counted;
+  }
+
+  /** Make ranges planned since the last read known (once each); -1 when the counters are not built. */
+  async addPlanned(jobId: number, ranges: PlannedRangeTotals[]): Promise<number> {
+    if (ranges.length === 0) return 0;
+    return this.script('addPlanned4')(this.keys.countedRanges(jobId), this.keys.counters(jobId), this.keys.plannedRows(jobId),
+      this.keys.generation(jobId), ...ranges.flatMap((r) => [r.rangeId, r.plannedRows, r.endId]));
+  }
+
+  private script(name: 'recordRange4' | 'addPlanned4' | 'rebuildChunk5'): ScriptCommand {
+    return (this.redis as unknown as Record<string, ScriptCommand>)[name]!.bind(this.redis);
   }
 
   /**
@@ -168,9 +254,15 @@ export class Coordinator {
     await this.redis.hset(this.keys.throttle(jobId), fields);
   }
 
-  /** Forget a job's counters so they are rebuilt from the ledger (after ranges are re-run on purpose). */
+  /**
+   * Forget a job's counters so they are rebuilt from the ledger (after ranges are re-run on purpose). The
+   * epoch moves on, so a rebuild that read the ledger before the reset cannot write its stale figures after it.
+   */
   async resetCounters(jobId: number): Promise<void> {
-    await this.redis.del(this.keys.counters(jobId), this.keys.countedRanges(jobId));
+    await this.redis.multi()
+      .del(this.keys.generation(jobId), this.keys.counters(jobId), this.keys.countedRanges(jobId), this.keys.plannedRows(jobId))
+      .incr(this.keys.epoch(jobId))
+      .exec();
   }
 
   async heartbeat(beat: ConsumerHeartbeat, ttlSeconds: number): Promise<void> {

@@ -8,6 +8,18 @@ export class CoordinatorKeys {
   counters(jobId: number): string {
     return `${this.prefix}job:${jobId}:counters`;
   }
+  /** Hash: range id → planned rows, for every range of the job the counters know of. */
+  plannedRows(jobId: number): string {
+    return `${this.prefix}job:${jobId}:planned`;
+  }
+  /** Present once the counters were built from the ledger (and consumers' reports since): readers trust them. */
+  generation(jobId: number): string {
+    return `${this.prefix}job:${jobId}:generation`;
+  }
+  /** Moves on at every reset of the counters; a rebuild checks it did not move while it read the ledger. */
+  epoch(jobId: number): string {
+    return `${this.prefix}job:${jobId}:epoch`;
+  }
   throughputBucket(jobId: number, epochSecond: number): string {
     return `${this.prefix}job:${jobId}:rate:${epochSecond}`;
   }
