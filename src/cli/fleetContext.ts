@@ -9,6 +9,7 @@ import { Closer } from '../shared/lifecycle.js';
 import { fleetNames, type FleetNames } from '../shared/names.js';
 import { connectRedis } from '../shared/redis.js';
 import type { StatusDeps } from '../operations/status/jobStatus.js';
+import { QueueInspector } from '../operations/status/queueInspector.js';
 
 /**
  * Connections a one-shot ops command needs, opened on first use and closed together.
@@ -71,14 +72,21 @@ export class FleetContext {
   }
 
   async statusDeps(options: { requireBroker: boolean }): Promise<StatusDeps> {
-    let channel: Channel | null = null;
+    let queues: QueueInspector | null = null;
     try {
-      channel = await this.channel();
+      await this.channel();
+      const { connection } = await (this.amqpPromise as Promise<{ connection: ChannelModel }>);
+      // Its own channel: a passive declare of a queue no fleet process has declared yet closes the channel it ran on.
+      queues = new QueueInspector(async () => {
+        const channel = await connection.createChannel();
+        return { channel, close: () => channel.close() };
+      }, this.names, this.config.BACKFILL_MAX_ATTEMPTS);
+      this.closer.add('queue inspector', () => (queues as QueueInspector).close());
     } catch (err) {
       if (options.requireBroker) throw err;
     }
     return {
-      pool: await this.pool(), coordinator: await this.coordinator(), names: this.names, channel,
+      pool: await this.pool(), coordinator: await this.coordinator(), names: this.names, queues,
       maxAttempts: this.config.BACKFILL_MAX_ATTEMPTS, heartbeatTtlSeconds: this.config.HEARTBEAT_TTL_SECONDS,
     };
   }

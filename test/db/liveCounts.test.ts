@@ -14,6 +14,7 @@ import { FleetSampler } from '../../src/operations/status/fleetSampler.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
 import { OwnRedis } from '../helpers/ownRedis.js';
 import { runCli } from '../helpers/cli.js';
+import { TEST_RABBITMQ_URL } from '../helpers/isolation.js';
 import { silentLogger } from './catalog.js';
 import { allMigrations } from '../../migrations/index.js';
 
@@ -46,7 +47,7 @@ describe('coordinator counters as the live read path (real PostgreSQL, own Redis
     redis = new Redis(ownRedis.url);
     const names = fleetNames('tmlive');
     coordinator = new Coordinator(redis, names.redisPrefix);
-    deps = { pool, coordinator, names, channel: null, maxAttempts: 3, heartbeatTtlSeconds: 5 };
+    deps = { pool, coordinator, names, queues: null, maxAttempts: 3, heartbeatTtlSeconds: 5 };
   });
   after(async () => {
     redis?.disconnect();
@@ -139,6 +140,18 @@ describe('coordinator counters as the live read path (real PostgreSQL, own Redis
     expect([a?.source, b?.source]).to.deep.equal(['coordinator', 'ledger']);
     expect(a?.ranges).to.deep.equal(b?.ranges);
     expect(a?.tracks).to.deep.equal(b?.tracks);
+  });
+
+  it('backfill status answers before any fleet process declared the namespace\'s queues (queue: null)', async () => {
+    const job = await runningJob();
+    await plan(job, 1, 2);
+    const env = { ...process.env, TRACKTION_ENV_FILE: '', LOG_LEVEL: 'warn', DATABASE_URL: db.url, REDIS_URL: ownRedis.url,
+      TRACKTION_NAMESPACE: 'tmlive', RABBITMQ_URL: TEST_RABBITMQ_URL };
+    const status = await runCli(['backfill', 'status', String(job.id), '--json'], { env });
+    expect(status.code, status.stderr).to.equal(0);
+    expect((JSON.parse(status.stdout) as { queue: unknown }).queue).to.equal(null);
+    const text = await runCli(['backfill', 'status', String(job.id)], { env });
+    expect(text.code, text.stderr).to.equal(0);
   });
 
   it('a finished job is read from the ledger', async () => {

@@ -62,7 +62,7 @@ async function run(opts: Options): Promise<void> {
       await seeding.end();
     }
 
-    const depsOn = (measured: pg.Pool): StatusDeps => ({ pool: measured, coordinator, names, channel: null,
+    const depsOn = (measured: pg.Pool): StatusDeps => ({ pool: measured, coordinator, names, queues: null,
       maxAttempts: config.BACKFILL_MAX_ATTEMPTS, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS });
     const measure = (label: string, callOn: (measured: pg.Pool) => () => Promise<void>) =>
       measurePhases(label, url, pool, job.id, opts.calls, callOn);

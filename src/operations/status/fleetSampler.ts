@@ -72,7 +72,7 @@ export class FleetSampler {
     const key = `${job.state}:${job.finishedAt?.toISOString() ?? ''}`;
     const cached = this.finished.get(job.id);
     if (cached && cached.key === key) return cached.status;
-    const status = await collectJobStatus({ ...this.deps, channel: null }, job);
+    const status = await collectJobStatus({ ...this.deps, queues: null }, job);
     if (FINAL_JOB_STATES.includes(job.state)) this.finished.set(job.id, { key, status });
     else this.finished.delete(job.id);
     return status;

@@ -1,4 +1,3 @@
-import type { Channel } from 'amqplib';
 import type pg from 'pg';
 import type { Coordinator, RecentRowError } from '../../shared/coordinator/coordinator.js';
 import { liveJobCounts } from '../../shared/coordinator/liveCounts.js';
@@ -7,6 +6,7 @@ import { jobCounts, type JobCounts } from '../../shared/ledger/ranges.js';
 import { FINAL_JOB_STATES, jobEvents, runningSeconds, type JobEvent, type JobRow } from '../../shared/ledger/jobs.js';
 import { throttleView, type ThrottleView } from '../throttle.js';
 import type { FleetNames } from '../../shared/names.js';
+import type { QueueInspector } from './queueInspector.js';
 import { estimateEta, estimateProgress, estimateRowsRemaining, type PlanningProgress } from './eta.js';
 
 /** `backfill status --json`: the shape scripts and dashboards read. Change it on purpose only. */
@@ -57,8 +57,8 @@ export interface StatusDeps {
   pool: pg.Pool;
   coordinator: Coordinator;
   names: FleetNames;
-  /** Channel for queue depth; null when RabbitMQ is not reachable (status still answers from the ledger). */
-  channel: Channel | null;
+  /** Reads the queues' depth; null when there is no broker to ask (status still answers without it). */
+  queues: Pick<QueueInspector, 'depth'> | null;
   maxAttempts: number;
   heartbeatTtlSeconds: number;
 }
@@ -99,7 +99,7 @@ export async function collectJobStatus(deps: StatusDeps, job: JobRow, options: S
     tracks: { converted: counts.converted, failed: counts.failed, skipped: counts.skipped },
     ratePerSecond: Math.round(running ? recentRate : runningRate),
     etaSeconds: running || job.state === 'paused' ? estimateEta(estimateRowsRemaining(planning), runningRate || recentRate) : job.finishedAt ? 0 : null,
-    queue: deps.channel ? await queueDepth(deps.channel, deps.names, deps.maxAttempts, live.reduce((n, c) => n + c.currentRanges.length, 0)) : null,
+    queue: await queueFigures(deps.queues, live.reduce((n, c) => n + c.currentRanges.length, 0)),
     consumers: {
       live: live.length, lost: consumers.length - live.length,
       list: consumers.map((c) => ({ consumerId: c.consumerId, host: c.host, pid: c.pid, rangesDone: c.rangesDone,
@@ -124,14 +124,8 @@ async function countsOf(deps: StatusDeps, job: JobRow, options: StatusOptions): 
   return { counts: await jobCounts(deps.pool, job.id), source: 'ledger' };
 }
 
-/**
- * Depth of the data plane. `ready` and the dead-letter depth come from the broker; `unacked` is the number
- * of ranges the live consumers report in hand (AMQP's queue.declare does not report unacked messages).
- */
-async function queueDepth(channel: Channel, names: FleetNames, maxAttempts: number, inHand: number) {
-  const work = await channel.checkQueue(names.workQueue);
-  const dead = await channel.checkQueue(names.deadQueue);
-  let retrying = 0;
-  for (let attempt = 1; attempt < maxAttempts; attempt++) retrying += (await channel.checkQueue(names.retryQueue(attempt))).messageCount;
-  return { ready: work.messageCount, unacked: inHand, retrying, deadLetter: dead.messageCount };
+/** The queue figures of `backfill status`; null while the broker is unreachable or the queues are not declared yet. */
+async function queueFigures(queues: StatusDeps['queues'], inHand: number): Promise<JobStatus['queue']> {
+  const depth = queues ? await queues.depth(inHand) : null;
+  return depth && { ready: depth.ready, unacked: depth.unacked, retrying: depth.retrying, deadLetter: depth.deadLetter };
 }
