@@ -4,6 +4,7 @@ import { runCli } from '../helpers/cli.js';
 import { TEST_RABBITMQ_URL } from '../helpers/isolation.js';
 import { FleetHarness } from './fleetHarness.js';
 import { expectDatabaseMatchesConversion } from './expectedState.js';
+import { expectNothingChanged, writeFootprint, writeRangeWithoutGuards } from './redelivery.js';
 
 describe('backfill fleet end to end (producer + 3 consumers, real services)', function () {
   this.timeout(180_000);
@@ -58,16 +59,33 @@ describe('backfill fleet end to end (producer + 3 consumers, real services)', fu
   });
 
   it('a range delivered twice changes nothing', async () => {
-    const before = await fleet.pool.query(`SELECT count(*) AS n, max(id) AS last FROM analysis_history`);
+    const before = await writeFootprint(fleet.pool, jobId);
     const range = await fleet.pool.query<{ range_id: string; start_id: string; end_id: string }>(
       `SELECT range_id, start_id, end_id FROM backfill_ranges WHERE job_id = $1 ORDER BY range_id LIMIT 1`, [jobId]);
     const r = range.rows[0]!;
     await publishRaw(fleet, JSON.stringify({ v: 1, jobId, rangeId: Number(r.range_id), startId: Number(r.start_id), endId: Number(r.end_id) }));
     await fleet.waitFor(async () => (await queueDepth(fleet)).ready === 0, 'the duplicate to be consumed');
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const after = await fleet.pool.query(`SELECT count(*) AS n, max(id) AS last FROM analysis_history`);
-    expect(after.rows[0]).to.deep.equal(before.rows[0]);
+    expectNothingChanged(before, await writeFootprint(fleet.pool, jobId));
     expect((await queueDepth(fleet)).dead).to.equal(0);
+  });
+
+  it('the same check catches a second write of a range done without the exactly-once guards', async () => {
+    const client = await fleet.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const before = await writeFootprint(client, jobId);
+      const inserted = await writeRangeWithoutGuards(client, jobId, 1);
+      expect(inserted, 'history rows the unguarded write added').to.be.greaterThan(0);
+      const after = await writeFootprint(client, jobId);
+      expect(() => expectNothingChanged(before, after)).to.throw(/second delivery/);
+      expect(after.jobHistoryRows, 'duplicated history rows').to.equal(before.jobHistoryRows + inserted);
+      expect(after.ledger.converted, 'converted tracks counted twice').to.equal(before.ledger.converted + inserted);
+    } finally {
+      // The guards' removal, key included, goes with the transaction: the job's data is left as the fleet wrote it.
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+    }
   });
 
   it('dead-letters malformed and forged messages with a reason and writes nothing', async () => {
