@@ -18,6 +18,8 @@ export interface WriteFootprint {
   snapshots: number;
   /** A digest of every track of the job, as PostgreSQL prints the row. */
   tracksDigest: string;
+  /** A digest of the job's ranges in the ledger: a range run again, even to the same counts, gets a new finish time. */
+  rangesDigest: string;
 }
 
 export async function writeFootprint(db: Db, jobId: number): Promise<WriteFootprint> {
@@ -28,7 +30,8 @@ export async function writeFootprint(db: Db, jobId: number): Promise<WriteFootpr
            (SELECT count(*)::float8 FROM backfill_errors WHERE job_id = $1) AS "rowErrors",
            (SELECT count(*)::float8 FROM backfill_track_snapshots WHERE job_id = $1) AS snapshots,
            (SELECT md5(string_agg(t::text, ',' ORDER BY t.id)) FROM tracks t, backfill_jobs j
-             WHERE j.id = $1 AND t.id BETWEEN j.min_id AND j.max_id) AS "tracksDigest"`, [jobId, createdByOfJob(jobId)]);
+             WHERE j.id = $1 AND t.id BETWEEN j.min_id AND j.max_id) AS "tracksDigest",
+           (SELECT md5(string_agg(r::text, ',' ORDER BY r.range_id)) FROM backfill_ranges r WHERE r.job_id = $1) AS "rangesDigest"`, [jobId, createdByOfJob(jobId)]);
   const counts = await jobCounts(db, jobId);
   const ledger = { rangesDone: counts.rangesDone, converted: counts.converted, failed: counts.failed, skipped: counts.skipped };
   return { ...(rows[0] as Omit<WriteFootprint, 'ledger'>), ledger };
