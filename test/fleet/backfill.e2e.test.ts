@@ -5,6 +5,7 @@ import { TEST_RABBITMQ_URL } from '../helpers/isolation.js';
 import { FleetHarness } from './fleetHarness.js';
 import { expectDatabaseMatchesConversion } from './expectedState.js';
 import { consumerSessions } from './faults.js';
+import { expectNothingChanged, writeFootprint, writeRangeWithoutGuards } from './redelivery.js';
 
 describe('backfill fleet end to end (producer + 3 consumers, real services)', function () {
   this.timeout(180_000);
@@ -59,7 +60,7 @@ describe('backfill fleet end to end (producer + 3 consumers, real services)', fu
   });
 
   it('a range delivered twice changes nothing', async () => {
-    const before = await fleet.pool.query(`SELECT count(*) AS n, max(id) AS last FROM analysis_history`);
+    const before = await writeFootprint(fleet.pool, jobId);
     const range = await fleet.pool.query<{ range_id: string; start_id: string; end_id: string }>(
       `SELECT range_id, start_id, end_id FROM backfill_ranges WHERE job_id = $1 ORDER BY range_id LIMIT 1`, [jobId]);
     const r = range.rows[0]!;
@@ -77,9 +78,26 @@ describe('backfill fleet end to end (producer + 3 consumers, real services)', fu
     }
     await fleet.waitFor(async () => (await consumerSessions(fleet.pool, 'in a transaction')) === 0, 'the consumer to finish the duplicate');
     expect((await queueDepth(fleet)).ready).to.equal(0);
-    const after = await fleet.pool.query(`SELECT count(*) AS n, max(id) AS last FROM analysis_history`);
-    expect(after.rows[0]).to.deep.equal(before.rows[0]);
+    expectNothingChanged(before, await writeFootprint(fleet.pool, jobId));
     expect((await queueDepth(fleet)).dead).to.equal(0);
+  });
+
+  it('the same check catches a second write of a range done without the exactly-once guards', async () => {
+    const client = await fleet.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const before = await writeFootprint(client, jobId);
+      const inserted = await writeRangeWithoutGuards(client, jobId, 1);
+      expect(inserted, 'history rows the unguarded write added').to.be.greaterThan(0);
+      const after = await writeFootprint(client, jobId);
+      expect(() => expectNothingChanged(before, after)).to.throw(/second delivery/);
+      expect(after.jobHistoryRows, 'duplicated history rows').to.equal(before.jobHistoryRows + inserted);
+      expect(after.ledger.converted, 'converted tracks counted twice').to.equal(before.ledger.converted + inserted);
+    } finally {
+      // The guards' removal, key included, goes with the transaction: the job's data is left as the fleet wrote it.
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+    }
   });
 
   it('dead-letters malformed and forged messages with a reason and writes nothing', async () => {
