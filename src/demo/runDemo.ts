@@ -3,7 +3,8 @@ import { ensureDatabaseExists, migrateToLatest } from '../schema/migrator.js';
 import type { MigrationClass } from '../schema/revisions.js';
 import { checkConnection, createPool, urlForDatabase } from '../shared/db/pool.js';
 import { errorSummary } from '../shared/ledger/errors.js';
-import { createJob, getJob, FINAL_JOB_STATES } from '../shared/ledger/jobs.js';
+import { createJob, getJob } from '../shared/ledger/jobs.js';
+import { isFinalJobState } from '../shared/ledger/states.js';
 import { connectRedis } from '../shared/redis.js';
 import { Coordinator } from '../shared/coordinator/coordinator.js';
 import { fleetNames } from '../shared/names.js';
@@ -81,7 +82,7 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
       if (!current) throw new Error(`job ${job.id} vanished from the ledger`);
       status = await collectJobStatus(deps, current);
       options.say(progress(status), true);
-      if (FINAL_JOB_STATES.includes(current.state)) break;
+      if (isFinalJobState(current.state)) break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     const elapsedSeconds = (Date.now() - started) / 1000;

@@ -5,6 +5,7 @@ import type { Coordinator } from '../shared/coordinator/coordinator.js';
 import { UsageError } from '../shared/errors.js';
 import { getJob, transitionJob } from '../shared/ledger/jobs.js';
 import type { PlannedRange } from '../shared/ledger/ranges.js';
+import { actionAllowed, sqlState } from '../shared/ledger/states.js';
 import type { FleetNames } from '../shared/names.js';
 import { parseRangeMessage } from '../shared/rangeMessage.js';
 
@@ -28,8 +29,8 @@ const REOPEN_SQL = `
   WITH cleared AS (
     DELETE FROM backfill_errors WHERE job_id = $1 AND $2::boolean RETURNING range_id
   ), reopened AS (
-    UPDATE backfill_ranges SET state = 'pending', attempts = 0, last_error = NULL, finished_at = NULL
-     WHERE job_id = $1 AND (state = 'failed' OR range_id IN (SELECT range_id FROM cleared))
+    UPDATE backfill_ranges SET state = ${sqlState('pending')}, attempts = 0, last_error = NULL, finished_at = NULL
+     WHERE job_id = $1 AND (state = ${sqlState('failed')} OR range_id IN (SELECT range_id FROM cleared))
     RETURNING range_id::float8 AS "rangeId", start_id::float8 AS "startId", end_id::float8 AS "endId", planned_rows::float8 AS "plannedRows"
   )
   SELECT (SELECT count(*)::int FROM cleared) AS cleared, coalesce(json_agg(reopened ORDER BY "rangeId"), '[]') AS ranges FROM reopened`;
@@ -42,7 +43,7 @@ const REOPEN_SQL = `
 export async function retryFailed(deps: RetryDeps, jobId: number, options: { rows: boolean; actor: string }): Promise<RetryReport> {
   const job = await getJob(deps.pool, jobId);
   if (!job) throw new UsageError(`no backfill job ${jobId}`);
-  if (!['failed', 'completed', 'running'].includes(job.state)) {
+  if (!actionAllowed('retry', job.state)) {
     throw new UsageError(`job ${jobId} is ${job.state}; retry-failed works on a running, failed or completed job`);
   }
   const client = await deps.pool.connect();

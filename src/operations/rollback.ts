@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { UsageError } from '../shared/errors.js';
-import { getJob, transitionJob, type JobState } from '../shared/ledger/jobs.js';
-import { rangesInStates, type PlannedRange } from '../shared/ledger/ranges.js';
+import { getJob, transitionJob } from '../shared/ledger/jobs.js';
+import { doneRangeCount, rangesInStates, type PlannedRange } from '../shared/ledger/ranges.js';
+import { actionAllowed, type JobState } from '../shared/ledger/states.js';
 import { createdByOfJob } from '../shared/names.js';
 import { LATER_WRITERS_SQL, LOCK_DONE_RANGE_SQL, OTHER_JOBS_SQL, RESTORE_RANGE_SQL, RETIRE_RANGE_SQL, ROLLBACK_PLAN_SQL, SAMPLE_SIZE } from './rollbackSql.js';
 
@@ -10,8 +11,6 @@ import { LATER_WRITERS_SQL, LOCK_DONE_RANGE_SQL, OTHER_JOBS_SQL, RESTORE_RANGE_S
  * holds what the job wrote; a track a later job or the application wrote since is kept and reported. While a
  * later job has written over the job's tracks, the rollback refuses unless told to keep those writes.
  */
-
-const ROLLBACK_FROM: JobState[] = ['completed', 'failed', 'cancelled', 'rolling_back'];
 
 /** The command-line flag that lets a rollback go ahead past later jobs' writes (named in messages). */
 export const KEEP_LATER_WRITES_FLAG = '--keep-later-writes';
@@ -95,7 +94,7 @@ export async function rollbackJob(
 ): Promise<RollbackProgress> {
   const job = await getJob(pool, jobId);
   if (!job) throw new UsageError(`no backfill job ${jobId}`);
-  if (!ROLLBACK_FROM.includes(job.state)) {
+  if (!actionAllowed('rollback', job.state)) {
     throw new UsageError(`job ${jobId} is ${job.state}: roll back only a job that has stopped (completed, failed or cancelled); pause or cancel it first`);
   }
   const others = await otherJobs(pool, jobId);
@@ -106,7 +105,7 @@ export async function rollbackJob(
   }
   if (job.state !== 'rolling_back') await transitionJob(pool, jobId, [job.state], 'rolling_back', actor, 'rollback');
   const progress: RollbackProgress = {
-    rangesDone: 0, rangesTotal: await countDone(pool, jobId), tracksRestored: 0, snapshotsRelinked: 0,
+    rangesDone: 0, rangesTotal: await doneRangeCount(pool, jobId), tracksRestored: 0, snapshotsRelinked: 0,
     keptOverwrittenByJobs: { tracks: 0, sampleTrackIds: [] }, keptChangedOutsideBackfill: { tracks: 0, sampleTrackIds: [] },
   };
   const laterNames = later.map((j) => createdByOfJob(j.id));
@@ -179,7 +178,3 @@ async function laterWriters(pool: pg.Pool, jobId: number, later: OtherJob[]): Pr
   });
 }
 
-async function countDone(pool: pg.Pool, jobId: number): Promise<number> {
-  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM backfill_ranges WHERE job_id = $1 AND state = 'done'`, [jobId]);
-  return rows[0]?.n ?? 0;
-}

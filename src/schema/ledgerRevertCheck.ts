@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { FINAL_JOB_STATES } from '../shared/ledger/jobs.js';
+import { FINAL_JOB_STATES } from '../shared/ledger/states.js';
 import type { Verdict } from './preflight.js';
 
 /**
