@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import { UsageError } from '../shared/errors.js';
-import { getJob, transitionJob } from '../shared/ledger/jobs.js';
-import { doneRangeCount, rangesInStates, type PlannedRange } from '../shared/ledger/ranges.js';
+import { getJob, jobsOtherThan, transitionJob, type JobSummary } from '../shared/ledger/jobs.js';
+import { doneRangeCount, lockDoneRange, rangesInStates, type PlannedRange } from '../shared/ledger/ranges.js';
 import { actionAllowed, type JobState } from '../shared/ledger/states.js';
 import { createdByOfJob } from '../shared/names.js';
-import { LATER_WRITERS_SQL, LOCK_DONE_RANGE_SQL, OTHER_JOBS_SQL, RESTORE_RANGE_SQL, RETIRE_RANGE_SQL, ROLLBACK_PLAN_SQL, SAMPLE_SIZE } from './rollbackSql.js';
+import { LATER_WRITERS_SQL, RESTORE_RANGE_SQL, RETIRE_RANGE_SQL, ROLLBACK_PLAN_SQL, SAMPLE_SIZE } from './rollbackSql.js';
 
 /**
  * `backfill rollback`: undo a stopped job range by range (resumable). A track is restored only while it still
@@ -56,15 +56,9 @@ export interface RollbackOptions {
   keepLaterWrites: boolean;
 }
 
-interface OtherJob {
-  id: number;
-  analysis_version: string;
-  state: JobState;
-}
-
 /** What a rollback of the job would do — nothing is changed (the confirmation prompt). */
 export async function rollbackPlan(pool: pg.Pool, jobId: number): Promise<RollbackPlan> {
-  const others = await otherJobs(pool, jobId);
+  const others = await jobsOtherThan(pool, jobId);
   const later = others.filter((j) => j.id > jobId);
   const { rows } = await pool.query<{
     ranges: number; history_rows: number; restorable: number; from_snapshots: number; kept_by_jobs: number; kept_changed: number;
@@ -97,7 +91,7 @@ export async function rollbackJob(
   if (!actionAllowed('rollback', job.state)) {
     throw new UsageError(`job ${jobId} is ${job.state}: roll back only a job that has stopped (completed, failed or cancelled); pause or cancel it first`);
   }
-  const others = await otherJobs(pool, jobId);
+  const others = await jobsOtherThan(pool, jobId);
   const later = others.filter((j) => j.id > jobId);
   if (!options.keepLaterWrites) {
     const writers = await laterWriters(pool, jobId, later);
@@ -134,8 +128,7 @@ async function rollbackRange(
   try {
     await client.query('BEGIN');
     // A second rollback of the same job running at once waits here, then finds the range rolled back.
-    const { rows: open } = await client.query(LOCK_DONE_RANGE_SQL, [jobId, range.rangeId]);
-    if (open.length === 0) {
+    if (!(await lockDoneRange(client, jobId, range.rangeId))) {
       await client.query('ROLLBACK');
       return;
     }
@@ -162,19 +155,15 @@ function addKept(kept: KeptTracks, tracks: number, sample: number[]): void {
   kept.sampleTrackIds = [...kept.sampleTrackIds, ...sample].slice(0, SAMPLE_SIZE);
 }
 
-async function otherJobs(pool: pg.Pool, jobId: number): Promise<OtherJob[]> {
-  return (await pool.query<OtherJob>(OTHER_JOBS_SQL, [jobId])).rows;
-}
-
 /** Later jobs that wrote over tracks still carrying this job's history, in job order. */
-async function laterWriters(pool: pg.Pool, jobId: number, later: OtherJob[]): Promise<LaterWriter[]> {
+async function laterWriters(pool: pg.Pool, jobId: number, later: JobSummary[]): Promise<LaterWriter[]> {
   if (later.length === 0) return [];
   const { rows } = await pool.query<{ job_id: number; tracks: number; sample: number[] }>(LATER_WRITERS_SQL,
     [createdByOfJob(jobId), later.map((j) => j.id), later.map((j) => createdByOfJob(j.id))]);
   const byId = new Map(later.map((j) => [j.id, j]));
   return rows.map((r) => {
-    const job = byId.get(r.job_id) as OtherJob;
-    return { jobId: r.job_id, analysisVersion: job.analysis_version, state: job.state, tracks: r.tracks, sampleTrackIds: r.sample };
+    const job = byId.get(r.job_id) as JobSummary;
+    return { jobId: r.job_id, analysisVersion: job.analysisVersion, state: job.state, tracks: r.tracks, sampleTrackIds: r.sample };
   });
 }
 

@@ -12,10 +12,6 @@ import { sqlState } from '../shared/ledger/states.js';
 /** How many sample track ids a report carries. */
 export const SAMPLE_SIZE = 10;
 
-/** Every other job of the ledger, with what the messages name (bounded by the number of jobs, not tracks). */
-export const OTHER_JOBS_SQL = `
-  SELECT id::float8 AS id, analysis_version, state FROM backfill_jobs WHERE id <> $1 ORDER BY id`;
-
 /**
  * Per later job: the tracks of the job (created_by $1) it wrote over since — it has a history row for the
  * track and the track no longer holds the job's values. $2/$3 = the later jobs' ids and created_by names.
@@ -66,10 +62,6 @@ const OWN_SNAPSHOT = (r: string): string =>
 
 /** Every other job's id ($4 = job id), as one array computed once per statement (an index qualification). */
 const OTHER_JOB_IDS = 'ANY (ARRAY(SELECT id FROM backfill_jobs WHERE id <> $4))';
-
-/** Step 0 of a range: lock its ledger row; no row when it is no longer `done` (rolled back meanwhile). */
-export const LOCK_DONE_RANGE_SQL = `
-  SELECT 1 FROM backfill_ranges WHERE job_id = $1 AND range_id = $2 AND state = ${sqlState('done')} FOR UPDATE`;
 
 /**
  * Step 1 of a range, in its transaction: put back the columns of the tracks that still hold the job's values

@@ -1,10 +1,12 @@
 import type pg from 'pg';
 import {
-  INITIAL_JOB_STATE, KEPT_JOB_STATES, OPEN_RANGE_STATES, PLANNABLE_JOB_STATES, UNPLANNED_JOB_STATES, WORKING_JOB_STATES, WORK_ENDED_JOB_STATES, sqlState, sqlStateList, type JobState,
+  FINAL_JOB_STATES, INITIAL_JOB_STATE, KEPT_JOB_STATES, OPEN_RANGE_STATES, PLANNABLE_JOB_STATES, UNPLANNED_JOB_STATES, WORKING_JOB_STATES, WORK_ENDED_JOB_STATES,
+  sqlState, sqlStateList, type JobState,
 } from './states.js';
 
-// Older import sites take the state lists from here; the lists themselves live in states.ts.
+// Older import sites take these from here; the state lists live in states.ts, the job events' reads in jobEvents.ts.
 export { FINAL_JOB_STATES, PLANNABLE_JOB_STATES, type JobState } from './states.js';
+export { jobEvents, runningSeconds, type JobEvent } from './jobEvents.js';
 
 /** A backfill job as the ledger holds it. Ids are bigint in SQL, numbers here (far below 2^53). */
 export interface JobRow {
@@ -131,6 +133,29 @@ export async function stampFinalized(db: pg.Pool | pg.PoolClient, jobId: number)
   await db.query('UPDATE backfill_jobs SET finalized_at = now() WHERE id = $1', [jobId]);
 }
 
+/** How many jobs the ledger holds and how many are not finished; undefined when there is no ledger table. */
+export async function jobTally(db: pg.Pool | pg.PoolClient): Promise<{ jobs: number; unfinished: number } | undefined> {
+  const { rows: exists } = await db.query<{ present: boolean }>(`SELECT to_regclass('backfill_jobs') IS NOT NULL AS present`);
+  if (!exists[0]?.present) return undefined;
+  const { rows } = await db.query<{ jobs: number; unfinished: number }>(
+    `SELECT count(*)::int AS jobs, count(*) FILTER (WHERE state <> ALL($1::text[]))::int AS unfinished FROM backfill_jobs`, [FINAL_JOB_STATES]);
+  return rows[0] ?? { jobs: 0, unfinished: 0 };
+}
+
+/** A job as other jobs' messages name it. */
+export interface JobSummary {
+  id: number;
+  analysisVersion: string;
+  state: JobState;
+}
+
+/** Every job of the ledger but `jobId`, in id order (bounded by the number of jobs, not tracks). */
+export async function jobsOtherThan(db: pg.Pool | pg.PoolClient, jobId: number): Promise<JobSummary[]> {
+  const { rows } = await db.query<JobSummary>(
+    `SELECT id::float8 AS id, analysis_version AS "analysisVersion", state FROM backfill_jobs WHERE id <> $1 ORDER BY id`, [jobId]);
+  return rows;
+}
+
 export async function listJobs(db: pg.Pool | pg.PoolClient, limit = 100): Promise<JobRow[]> {
   const { rows } = await db.query<JobRecord>(`SELECT ${JOB_COLUMNS} FROM backfill_jobs ORDER BY id DESC LIMIT $1`, [limit]);
   return rows.map(toJob);
@@ -156,31 +181,6 @@ export async function transitionJob(
     [jobId, from, to, actor.slice(0, 200), reason, WORKING_JOB_STATES, WORK_ENDED_JOB_STATES],
   );
   return rowCount === 1;
-}
-
-export interface JobEvent {
-  fromState: string | null;
-  toState: string;
-  actor: string;
-  reason: string | null;
-  at: string;
-}
-
-export async function jobEvents(db: pg.Pool | pg.PoolClient, jobId: number): Promise<JobEvent[]> {
-  const { rows } = await db.query<JobEvent>(
-    `SELECT from_state AS "fromState", to_state AS "toState", actor, reason, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
-       FROM backfill_job_events WHERE job_id = $1 ORDER BY id`, [jobId]);
-  return rows;
-}
-
-/** Seconds the job has spent running (paused and queued time excluded): what its rate and ETA go by. */
-export async function runningSeconds(db: pg.Pool | pg.PoolClient, jobId: number): Promise<number> {
-  const { rows } = await db.query<{ seconds: number }>(
-    `SELECT coalesce(sum(extract(epoch FROM coalesce(next_at, now()) - created_at)), 0)::float8 AS seconds
-       FROM (SELECT to_state, created_at, lead(created_at) OVER (ORDER BY id) AS next_at
-               FROM backfill_job_events WHERE job_id = $1) AS spans
-      WHERE to_state = ANY($2::text[])`, [jobId, WORKING_JOB_STATES]);
-  return rows[0]?.seconds ?? 0;
 }
 
 /**

@@ -209,6 +209,27 @@ export async function openRangeCount(db: pg.Pool | pg.PoolClient, jobId: number)
   return rows[0]?.open ?? 0;
 }
 
+/**
+ * Failed ranges — and with `withRowErrors` the ranges holding row errors, whose errors are deleted — back to
+ * pending with fresh attempts, in `db`'s transaction. Returns how many row errors were cleared and the
+ * reopened ranges in id order (to publish again).
+ */
+export async function reopenRanges(
+  db: pg.Pool | pg.PoolClient, jobId: number, withRowErrors: boolean,
+): Promise<{ cleared: number; ranges: PlannedRange[] }> {
+  const { rows } = await db.query<{ cleared: number; ranges: PlannedRange[] }>(
+    `WITH cleared AS (
+       DELETE FROM backfill_errors WHERE job_id = $1 AND $2::boolean RETURNING range_id
+     ), reopened AS (
+       UPDATE backfill_ranges SET state = ${sqlState('pending')}, attempts = 0, last_error = NULL, finished_at = NULL
+        WHERE job_id = $1 AND (state = ${sqlState('failed')} OR range_id IN (SELECT range_id FROM cleared))
+       RETURNING range_id::float8 AS "rangeId", start_id::float8 AS "startId", end_id::float8 AS "endId", planned_rows::float8 AS "plannedRows"
+     )
+     SELECT (SELECT count(*)::int FROM cleared) AS cleared, coalesce(json_agg(reopened ORDER BY "rangeId"), '[]') AS ranges FROM reopened`,
+    [jobId, withRowErrors]);
+  return rows[0] as { cleared: number; ranges: PlannedRange[] };
+}
+
 /** Durations of the job's latest done ranges, newest first: what the range size adapts by. */
 export async function recentRangeDurations(db: pg.Pool | pg.PoolClient, jobId: number, limit = 10): Promise<number[]> {
   const { rows } = await db.query<{ ms: number }>(
@@ -217,9 +238,33 @@ export async function recentRangeDurations(db: pg.Pool | pg.PoolClient, jobId: n
   return rows.map((r) => r.ms);
 }
 
+/**
+ * How much longer the job's ranges done in the last 30 s took than all its done ranges on average (the
+ * throttle's range-duration signal); null with fewer than 3 recent ranges or nothing to compare with.
+ */
+export async function recentDurationRatio(db: pg.Pool | pg.PoolClient, jobId: number): Promise<number | null> {
+  const { rows } = await db.query<{ ratio: number | null }>(
+    `SELECT (CASE WHEN avg_all > 0 AND n_recent >= 3 THEN avg_recent / avg_all END)::float8 AS ratio FROM (
+       SELECT (SELECT avg(duration_ms) FROM backfill_ranges WHERE job_id = $1 AND state = ${sqlState('done')}) AS avg_all,
+              avg(duration_ms) AS avg_recent, count(*) AS n_recent
+         FROM (SELECT duration_ms FROM backfill_ranges WHERE job_id = $1 AND state = ${sqlState('done')}
+                 AND finished_at > now() - interval '30 seconds' ORDER BY finished_at DESC LIMIT 10) recent) d`, [jobId]);
+  return rows[0]?.ratio ?? null;
+}
+
 /** How many ranges of the job are done: what a rollback has to undo. */
 export async function doneRangeCount(db: pg.Pool | pg.PoolClient, jobId: number): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM backfill_ranges WHERE job_id = $1 AND state = ${sqlState('done')}`, [jobId]);
   return rows[0]?.n ?? 0;
+}
+
+/**
+ * Lock a done range's ledger row for the rest of the transaction (a rollback's step 0); false when the range is
+ * no longer done (rolled back meanwhile by a second rollback, which held the lock until it committed).
+ */
+export async function lockDoneRange(client: pg.PoolClient, jobId: number, rangeId: number): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `SELECT 1 FROM backfill_ranges WHERE job_id = $1 AND range_id = $2 AND state = ${sqlState('done')} FOR UPDATE`, [jobId, rangeId]);
+  return rowCount === 1;
 }
