@@ -5,6 +5,7 @@ import { collectJobStatus, type JobStatus } from '../operations/status/jobStatus
 import type { FleetContext } from './fleetContext.js';
 import { printMessage } from './output.js';
 import { progressLine } from './statusFormat.js';
+import { TracktionError } from '../shared/errors.js';
 
 export interface WaitOptions {
   timeoutSeconds?: number | undefined;
@@ -25,7 +26,7 @@ export async function waitForJob(ctx: FleetContext, jobId: number, options: Wait
   let lastPrinted = 0;
   for (;;) {
     const job = await getJob(pool, jobId);
-    if (!job) throw new Error(`no backfill job ${jobId}`);
+    if (!job) throw new TracktionError('job_vanished', `backfill job ${jobId} is no longer in the ledger (reset or restored while waiting)`);
     const status = await collectJobStatus(deps, job);
     if (options.progress && (tty || Date.now() - lastPrinted > 5000)) {
       process.stderr.write(tty ? `\r\x1b[2K${progressLine(status)}` : `${progressLine(status)}\n`);

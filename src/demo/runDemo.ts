@@ -3,6 +3,7 @@ import { ensureDatabaseExists, migrateToLatest } from '../schema/migrator.js';
 import type { MigrationClass } from '../schema/revisions.js';
 import { checkConnection, createPool, urlForDatabase } from '../shared/db/pool.js';
 import { errorSummary } from '../shared/ledger/errors.js';
+import { TracktionError, UsageError } from '../shared/errors.js';
 import { createJob, getJob } from '../shared/ledger/jobs.js';
 import { isFinalJobState } from '../shared/ledger/states.js';
 import { connectRedis } from '../shared/redis.js';
@@ -79,7 +80,7 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
     let status: JobStatus;
     for (;;) {
       const current = await getJob(pool, job.id);
-      if (!current) throw new Error(`job ${job.id} vanished from the ledger`);
+      if (!current) throw new TracktionError('job_vanished', `job ${job.id} vanished from the ledger`);
       status = await collectJobStatus(deps, current);
       options.say(progress(status), true);
       if (isFinalJobState(current.state)) break;
@@ -123,6 +124,6 @@ async function resetDemoDatabase(adminSource: string, databaseUrl: string, optio
 }
 
 function quoteIdent(name: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`not a plain database name: ${name}`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new UsageError(`not a plain database name: ${name}`);
   return `"${name}"`;
 }
