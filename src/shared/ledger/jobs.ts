@@ -1,7 +1,8 @@
 import type pg from 'pg';
+import { PermanentError } from '../errors.js';
 import {
   FINAL_JOB_STATES, INITIAL_JOB_STATE, KEPT_JOB_STATES, OPEN_RANGE_STATES, PLANNABLE_JOB_STATES, UNPLANNED_JOB_STATES, WORKING_JOB_STATES, WORK_ENDED_JOB_STATES,
-  sqlState, sqlStateList, type JobState,
+  canTransition, sqlState, sqlStateList, type JobState,
 } from './states.js';
 
 // Older import sites take these from here; the state lists live in states.ts, the job events' reads in jobEvents.ts.
@@ -164,10 +165,13 @@ export async function listJobs(db: pg.Pool | pg.PoolClient, limit = 100): Promis
 /**
  * Move a job to `to` only from one of `from` (a compare-and-set: concurrent callers cannot both win), and
  * record the transition — from, to, who or what made it, why — in `backfill_job_events`, in one statement.
+ * Every move from `from` to `to` must be one the state machine allows (states.ts); asking for another is a bug.
  */
 export async function transitionJob(
   db: pg.Pool | pg.PoolClient, jobId: number, from: readonly JobState[], to: JobState, actor = 'system', reason: string | null = null,
 ): Promise<boolean> {
+  const illegal = from.filter((state) => !canTransition(state, to));
+  if (illegal.length > 0) throw new PermanentError('illegal_transition', `a job cannot move from ${illegal.join(', ')} to ${to}`);
   const { rowCount } = await db.query(
     `WITH moved AS (
        UPDATE backfill_jobs j SET state = $3::text,
