@@ -64,12 +64,13 @@ export async function throttleView(coordinator: Coordinator, jobId: number): Pro
 
 /**
  * `backfill throttle JOB --max-rate N` (or --clear): the operator's cap, kept in the ledger and applied at once.
- * Only for a job the fleet may still convert ranges of: a cap on a stopped or finished job would never apply.
+ * A cap is set only on a job the fleet may still convert ranges of (on a stopped or finished one it would never
+ * apply); one is cleared from any job.
  */
 export async function setOperatorCap(deps: { pool: pg.Pool; coordinator: Coordinator }, jobId: number, cap: number | null): Promise<void> {
   const job = await getJob(deps.pool, jobId);
   if (!job) throw new UsageError(`no backfill job ${jobId}`);
-  if (!actionAllowed('throttle', job.state)) {
+  if (cap !== null && !actionAllowed('throttle', job.state)) {
     throw new UsageError(`job ${jobId} is ${job.state}; it can be throttled only when ${ACTION_STATES.throttle.join(', ')}`);
   }
   await setJobRateCap(deps.pool, jobId, cap);

@@ -23,10 +23,10 @@ describe('the ledger\'s state machine', () => {
   it('transitions: the fleet\'s moves and the operator\'s, nothing else', () => {
     const allowed: [JobState, JobState][] = [['queued', 'enumerating'], ['enumerating', 'running'], ['running', 'completed'],
       ['running', 'failed'], ['paused', 'running'], ['cancelling', 'cancelled'], ['completed', 'finalized'], ['failed', 'running'],
-      ['cancelled', 'rolling_back'], ['rolling_back', 'rolled_back'], ['paused', 'failed']];
+      ['cancelled', 'rolling_back'], ['rolling_back', 'rolled_back'], ['paused', 'failed'], ['cancelling', 'cancelling']];
     for (const [from, to] of allowed) expect(canTransition(from, to), `${from} → ${to}`).to.equal(true);
     const refused: [JobState, JobState][] = [['queued', 'completed'], ['finalized', 'running'], ['cancelled', 'running'],
-      ['rolled_back', 'queued'], ['cancelling', 'running'], ['completed', 'cancelling'], ['failed', 'finalized']];
+      ['rolled_back', 'queued'], ['cancelling', 'running'], ['running', 'running'], ['completed', 'cancelling'], ['failed', 'finalized']];
     for (const [from, to] of refused) expect(canTransition(from, to), `${from} → ${to}`).to.equal(false);
     expect(statesLeadingTo('finalized')).to.deep.equal(['completed']);
     expect(statesLeadingTo(INITIAL_JOB_STATE), 'nothing goes back to queued').to.deep.equal([]);

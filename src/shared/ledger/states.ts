@@ -46,7 +46,8 @@ export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = 
   enumerating: ['running', 'paused', 'cancelling', 'failed'],
   running: ['paused', 'cancelling', 'completed', 'failed'],
   paused: ['running', 'cancelling', 'failed'],
-  cancelling: ['cancelled'],
+  // cancelling → cancelling: `cancel --force` escalating a plain cancel is recorded as a move of its own.
+  cancelling: ['cancelling', 'cancelled'],
   cancelled: ['rolling_back'],
   completed: ['running', 'rolling_back', 'finalized'],
   failed: ['running', 'rolling_back'],
@@ -80,8 +81,8 @@ export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
 
 /**
  * The job states each action is accepted in. `rollback` also accepts `rolling_back` (it is resumable) and
- * `finalize` accepts `finalized` (a second finalize only reports). `throttle` goes where the fleet may still
- * convert ranges of the job.
+ * `finalize` accepts `finalized` (a second finalize only reports). `throttle` sets a cap where the fleet may
+ * still convert ranges of the job (clearing a cap is accepted in any state).
  */
 export const ACTION_STATES: Readonly<Record<OperatorAction, readonly JobState[]>> = {
   pause: ['queued', 'enumerating', 'running'],
