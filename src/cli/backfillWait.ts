@@ -1,9 +1,11 @@
 import { ExitCode } from '../shared/exitCodes.js';
-import { getJob, FINAL_JOB_STATES } from '../shared/ledger/jobs.js';
+import { getJob } from '../shared/ledger/jobs.js';
+import { SUCCEEDED_JOB_STATES, isFinalJobState } from '../shared/ledger/states.js';
 import { collectJobStatus, type JobStatus } from '../operations/status/jobStatus.js';
 import type { FleetContext } from './fleetContext.js';
 import { printMessage } from './output.js';
 import { progressLine } from './statusFormat.js';
+import { TracktionError } from '../shared/errors.js';
 
 export interface WaitOptions {
   timeoutSeconds?: number | undefined;
@@ -24,15 +26,15 @@ export async function waitForJob(ctx: FleetContext, jobId: number, options: Wait
   let lastPrinted = 0;
   for (;;) {
     const job = await getJob(pool, jobId);
-    if (!job) throw new Error(`no backfill job ${jobId}`);
+    if (!job) throw new TracktionError('job_vanished', `backfill job ${jobId} is no longer in the ledger (reset or restored while waiting)`);
     const status = await collectJobStatus(deps, job);
     if (options.progress && (tty || Date.now() - lastPrinted > 5000)) {
       process.stderr.write(tty ? `\r\x1b[2K${progressLine(status)}` : `${progressLine(status)}\n`);
       lastPrinted = Date.now();
     }
-    if (FINAL_JOB_STATES.includes(job.state)) {
+    if (isFinalJobState(job.state)) {
       if (options.progress && tty) process.stderr.write('\n');
-      const ok = (job.state === 'completed' || job.state === 'finalized') && status.ranges.failed === 0;
+      const ok = SUCCEEDED_JOB_STATES.includes(job.state) && status.ranges.failed === 0;
       return { code: ok ? ExitCode.ok : ExitCode.failure, status };
     }
     if (Date.now() >= deadline) {

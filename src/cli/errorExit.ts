@@ -1,8 +1,8 @@
 import { CommanderError } from 'commander';
 import { ExitCode } from '../shared/exitCodes.js';
-import { TracktionError, errorMessage } from '../shared/errors.js';
+import { classifyError } from '../shared/classifyError.js';
+import { errorMessage } from '../shared/errors.js';
 import { redactText } from '../shared/redact.js';
-import { isUnreachable } from '../shared/services.js';
 import { printMessage } from './output.js';
 
 /**
@@ -13,9 +13,7 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) {
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
-  if (err instanceof TracktionError) return err.exitCode;
-  if (isUnreachable(err)) return ExitCode.serviceUnavailable;
-  return ExitCode.failure;
+  return classifyError(err).exitCode;
 }
 
 export function reportError(err: unknown, showStack: boolean): void {

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { RangePublisher } from '../shared/amqp/rangePublisher.js';
 import { declareTopology } from '../shared/amqp/topology.js';
 import { ExitCode } from '../shared/exitCodes.js';
-import { UsageError } from '../shared/errors.js';
+import { TracktionError, UsageError } from '../shared/errors.js';
 import { cancelJob, pauseJob, resumeJob, type ControlResult } from '../operations/jobControl.js';
 import { finalizeJob } from '../operations/finalize.js';
 import { resumeLost } from '../operations/resumeLost.js';
@@ -36,7 +36,7 @@ function reportControl(result: ControlResult, json: boolean | undefined, note: s
 /** `backfill pause|resume|cancel|retry-failed|resume-lost|rollback|finalize|throttle`: steering a running job. */
 export function registerOperateCommands(program: Command): void {
   const backfill = program.commands.find((c) => c.name() === 'backfill');
-  if (!backfill) throw new Error('register the backfill command group first');
+  if (!backfill) throw new TracktionError('internal', 'register the backfill command group first');
 
   backfill.command('pause <job>')
     .description('Stop starting ranges of the job (within a second); ranges in hand finish; its messages wait')

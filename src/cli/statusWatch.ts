@@ -1,4 +1,5 @@
-import { getJob, FINAL_JOB_STATES } from '../shared/ledger/jobs.js';
+import { getJob } from '../shared/ledger/jobs.js';
+import { isFinalJobState } from '../shared/ledger/states.js';
 import { collectJobStatus, type StatusDeps } from '../operations/status/jobStatus.js';
 import type { FleetContext } from './fleetContext.js';
 import { printJson, printLine } from './output.js';
@@ -22,7 +23,7 @@ export async function watchStatus(ctx: FleetContext, jobId: number, deps: Status
       if (options.json) printJson(status);
       else if (tty) process.stdout.write(`\x1b[H\x1b[2J${formatStatus(status)}\n`);
       else printLine(`${new Date().toISOString()} ${progressLine(status)}`);
-      if (FINAL_JOB_STATES.includes(job.state)) return;
+      if (isFinalJobState(job.state)) return;
       await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
     }
   } finally {

@@ -3,7 +3,9 @@ import { ensureDatabaseExists, migrateToLatest } from '../schema/migrator.js';
 import type { MigrationClass } from '../schema/revisions.js';
 import { checkConnection, createPool, urlForDatabase } from '../shared/db/pool.js';
 import { errorSummary } from '../shared/ledger/errors.js';
-import { createJob, getJob, FINAL_JOB_STATES } from '../shared/ledger/jobs.js';
+import { TracktionError, UsageError } from '../shared/errors.js';
+import { createJob, getJob } from '../shared/ledger/jobs.js';
+import { isFinalJobState } from '../shared/ledger/states.js';
 import { connectRedis } from '../shared/redis.js';
 import { Coordinator } from '../shared/coordinator/coordinator.js';
 import { fleetNames } from '../shared/names.js';
@@ -78,10 +80,10 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
     let status: JobStatus;
     for (;;) {
       const current = await getJob(pool, job.id);
-      if (!current) throw new Error(`job ${job.id} vanished from the ledger`);
+      if (!current) throw new TracktionError('job_vanished', `job ${job.id} vanished from the ledger`);
       status = await collectJobStatus(deps, current);
       options.say(progress(status), true);
-      if (FINAL_JOB_STATES.includes(current.state)) break;
+      if (isFinalJobState(current.state)) break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     const elapsedSeconds = (Date.now() - started) / 1000;
@@ -122,6 +124,6 @@ async function resetDemoDatabase(adminSource: string, databaseUrl: string, optio
 }
 
 function quoteIdent(name: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`not a plain database name: ${name}`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new UsageError(`not a plain database name: ${name}`);
   return `"${name}"`;
 }

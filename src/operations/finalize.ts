@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { UsageError } from '../shared/errors.js';
-import { getJob, transitionJob } from '../shared/ledger/jobs.js';
+import { getJob, stampFinalized, transitionJob } from '../shared/ledger/jobs.js';
+import { actionAllowed } from '../shared/ledger/states.js';
 
 export interface FinalizeReport {
   jobId: number;
@@ -24,7 +25,7 @@ const NOT_VALID_SQL = `
 export async function finalizeJob(pool: pg.Pool, jobId: number, actor: string): Promise<FinalizeReport> {
   const job = await getJob(pool, jobId);
   if (!job) throw new UsageError(`no backfill job ${jobId}`);
-  if (job.state !== 'completed' && job.state !== 'finalized') {
+  if (!actionAllowed('finalize', job.state)) {
     throw new UsageError(`job ${jobId} is ${job.state}; only a completed job can be finalized (retry-failed first if it failed)`);
   }
   const { rows } = await pool.query<{ id: number }>(
@@ -43,7 +44,7 @@ export async function finalizeJob(pool: pg.Pool, jobId: number, actor: string): 
   let finalized = job.state === 'finalized';
   if (unconverted === 0 && !finalized) {
     finalized = await transitionJob(pool, jobId, ['completed'], 'finalized', actor, 'every track in the bounds converted or reported');
-    await pool.query('UPDATE backfill_jobs SET finalized_at = now() WHERE id = $1', [jobId]);
+    await stampFinalized(pool, jobId);
   }
   return { jobId, finalized, unconverted, sampleTrackIds: rows.slice(0, 10).map((r) => r.id), constraintsValidated };
 }

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { Coordinator } from '../shared/coordinator/coordinator.js';
 import { UsageError } from '../shared/errors.js';
-import { getJob, transitionJob, type JobRow, type JobState } from '../shared/ledger/jobs.js';
+import { getJob, transitionJob, type JobRow } from '../shared/ledger/jobs.js';
+import { ACTION_STATES, type JobState } from '../shared/ledger/states.js';
 
 /**
  * Steering a job: pause, resume, cancel. The ledger is the truth (a compare-and-set transition with its
@@ -20,16 +21,13 @@ export interface ControlResult {
   changed: boolean;
 }
 
-const PAUSABLE: JobState[] = ['queued', 'enumerating', 'running'];
-const CANCELLABLE: JobState[] = ['queued', 'enumerating', 'running', 'paused'];
-
 async function requireJob(pool: pg.Pool, jobId: number): Promise<JobRow> {
   const job = await getJob(pool, jobId);
   if (!job) throw new UsageError(`no backfill job ${jobId}`);
   return job;
 }
 
-async function move(deps: ControlDeps, jobId: number, from: JobState[], to: JobState | ((job: JobRow) => JobState), actor: string,
+async function move(deps: ControlDeps, jobId: number, from: readonly JobState[], to: JobState | ((job: JobRow) => JobState), actor: string,
   reason: string | null, force = false): Promise<ControlResult> {
   // The fleet moves jobs too (enumerating → running → completed): re-read and retry when it won the race.
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -56,13 +54,13 @@ function verbOf(state: JobState): string {
 
 /** Consumers stop starting ranges of the job; ranges in hand finish; its messages wait, not lost. */
 export function pauseJob(deps: ControlDeps, jobId: number, actor: string, reason: string | null = null): Promise<ControlResult> {
-  return move(deps, jobId, PAUSABLE, 'paused', actor, reason);
+  return move(deps, jobId, ACTION_STATES.pause, 'paused', actor, reason);
 }
 
 /** Back to work. A job paused before its enumeration finished goes back to `enumerating` via the producer. */
 export function resumeJob(deps: ControlDeps, jobId: number, actor: string, reason: string | null = null): Promise<ControlResult> {
   // Running even while ranges are still being planned: planning goes on beside the consumers.
-  return move(deps, jobId, ['paused'], 'running', actor, reason);
+  return move(deps, jobId, ACTION_STATES.resume, 'running', actor, reason);
 }
 
 /**
@@ -70,5 +68,5 @@ export function resumeJob(deps: ControlDeps, jobId: number, actor: string, reaso
  * `cancelling` until the ranges in hand are finished (or, with force, rolled back), then `cancelled`.
  */
 export function cancelJob(deps: ControlDeps, jobId: number, actor: string, options: { force?: boolean; reason?: string | null } = {}): Promise<ControlResult> {
-  return move(deps, jobId, CANCELLABLE, 'cancelling', actor, options.reason ?? (options.force ? 'cancel --force' : 'cancel'), options.force ?? false);
+  return move(deps, jobId, ACTION_STATES.cancel, 'cancelling', actor, options.reason ?? (options.force ? 'cancel --force' : 'cancel'), options.force ?? false);
 }

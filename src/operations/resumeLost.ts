@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { RangePublisher } from '../shared/amqp/rangePublisher.js';
 import { syncCountersFromLedger } from '../shared/coordinator/syncFromLedger.js';
 import { rangesInStates, type PlannedRange } from '../shared/ledger/ranges.js';
+import { OPEN_RANGE_STATES } from '../shared/ledger/states.js';
 import { heldRangesOf, type HeldRangesDeps } from './heldRanges.js';
 
 export interface ResumeLostDeps extends HeldRangesDeps {
@@ -37,7 +38,7 @@ export async function resumeLost(deps: ResumeLostDeps, jobId: number): Promise<R
   let republished = 0;
   let after = 0;
   for (;;) {
-    const page = await rangesInStates(deps.pool, jobId, ['pending', 'published'], after, PAGE);
+    const page = await rangesInStates(deps.pool, jobId, OPEN_RANGE_STATES, after, PAGE);
     if (page.length === 0) break;
     openRanges += page.length;
     const missing = page.filter((r: PlannedRange) => !held.inBroker(r) && !held.inHand(r.rangeId));

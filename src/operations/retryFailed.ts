@@ -4,7 +4,8 @@ import type { RangePublisher } from '../shared/amqp/rangePublisher.js';
 import type { Coordinator } from '../shared/coordinator/coordinator.js';
 import { UsageError } from '../shared/errors.js';
 import { getJob, transitionJob } from '../shared/ledger/jobs.js';
-import type { PlannedRange } from '../shared/ledger/ranges.js';
+import { reopenRanges, type PlannedRange } from '../shared/ledger/ranges.js';
+import { actionAllowed } from '../shared/ledger/states.js';
 import type { FleetNames } from '../shared/names.js';
 import { parseRangeMessage } from '../shared/rangeMessage.js';
 
@@ -23,17 +24,6 @@ export interface RetryReport {
   deadLettersRemoved: number;
 }
 
-/** Failed ranges (and, with rows, the ranges holding row errors) go back to pending with fresh attempts. */
-const REOPEN_SQL = `
-  WITH cleared AS (
-    DELETE FROM backfill_errors WHERE job_id = $1 AND $2::boolean RETURNING range_id
-  ), reopened AS (
-    UPDATE backfill_ranges SET state = 'pending', attempts = 0, last_error = NULL, finished_at = NULL
-     WHERE job_id = $1 AND (state = 'failed' OR range_id IN (SELECT range_id FROM cleared))
-    RETURNING range_id::float8 AS "rangeId", start_id::float8 AS "startId", end_id::float8 AS "endId", planned_rows::float8 AS "plannedRows"
-  )
-  SELECT (SELECT count(*)::int FROM cleared) AS cleared, coalesce(json_agg(reopened ORDER BY "rangeId"), '[]') AS ranges FROM reopened`;
-
 /**
  * `backfill retry-failed`: publish the job's failed ranges again with fresh attempts; with `rows`, also the
  * ranges whose rows were row errors (after the legacy data was fixed). A converted track is never converted
@@ -42,15 +32,14 @@ const REOPEN_SQL = `
 export async function retryFailed(deps: RetryDeps, jobId: number, options: { rows: boolean; actor: string }): Promise<RetryReport> {
   const job = await getJob(deps.pool, jobId);
   if (!job) throw new UsageError(`no backfill job ${jobId}`);
-  if (!['failed', 'completed', 'running'].includes(job.state)) {
+  if (!actionAllowed('retry', job.state)) {
     throw new UsageError(`job ${jobId} is ${job.state}; retry-failed works on a running, failed or completed job`);
   }
   const client = await deps.pool.connect();
   let reopened: { cleared: number; ranges: PlannedRange[] };
   try {
     await client.query('BEGIN');
-    const { rows } = await client.query<{ cleared: number; ranges: PlannedRange[] }>(REOPEN_SQL, [jobId, options.rows]);
-    reopened = rows[0] as { cleared: number; ranges: PlannedRange[] };
+    reopened = await reopenRanges(client, jobId, options.rows);
     if (reopened.ranges.length > 0 && job.state !== 'running') {
       await transitionJob(client, jobId, [job.state], 'running', options.actor, `retry-failed${options.rows ? ' --rows' : ''}: ${reopened.ranges.length} range(s)`);
     }

@@ -1,17 +1,16 @@
 import type pg from 'pg';
 import { UsageError } from '../shared/errors.js';
-import { getJob, transitionJob, type JobState } from '../shared/ledger/jobs.js';
-import { rangesInStates, type PlannedRange } from '../shared/ledger/ranges.js';
+import { getJob, jobsOtherThan, transitionJob, type JobSummary } from '../shared/ledger/jobs.js';
+import { doneRangeCount, lockDoneRange, rangesInStates, type PlannedRange } from '../shared/ledger/ranges.js';
+import { actionAllowed, type JobState } from '../shared/ledger/states.js';
 import { createdByOfJob } from '../shared/names.js';
-import { LATER_WRITERS_SQL, LOCK_DONE_RANGE_SQL, OTHER_JOBS_SQL, RESTORE_RANGE_SQL, RETIRE_RANGE_SQL, ROLLBACK_PLAN_SQL, SAMPLE_SIZE } from './rollbackSql.js';
+import { LATER_WRITERS_SQL, RESTORE_RANGE_SQL, RETIRE_RANGE_SQL, ROLLBACK_PLAN_SQL, SAMPLE_SIZE } from './rollbackSql.js';
 
 /**
  * `backfill rollback`: undo a stopped job range by range (resumable). A track is restored only while it still
  * holds what the job wrote; a track a later job or the application wrote since is kept and reported. While a
  * later job has written over the job's tracks, the rollback refuses unless told to keep those writes.
  */
-
-const ROLLBACK_FROM: JobState[] = ['completed', 'failed', 'cancelled', 'rolling_back'];
 
 /** The command-line flag that lets a rollback go ahead past later jobs' writes (named in messages). */
 export const KEEP_LATER_WRITES_FLAG = '--keep-later-writes';
@@ -57,15 +56,9 @@ export interface RollbackOptions {
   keepLaterWrites: boolean;
 }
 
-interface OtherJob {
-  id: number;
-  analysis_version: string;
-  state: JobState;
-}
-
 /** What a rollback of the job would do — nothing is changed (the confirmation prompt). */
 export async function rollbackPlan(pool: pg.Pool, jobId: number): Promise<RollbackPlan> {
-  const others = await otherJobs(pool, jobId);
+  const others = await jobsOtherThan(pool, jobId);
   const later = others.filter((j) => j.id > jobId);
   const { rows } = await pool.query<{
     ranges: number; history_rows: number; restorable: number; from_snapshots: number; kept_by_jobs: number; kept_changed: number;
@@ -95,10 +88,10 @@ export async function rollbackJob(
 ): Promise<RollbackProgress> {
   const job = await getJob(pool, jobId);
   if (!job) throw new UsageError(`no backfill job ${jobId}`);
-  if (!ROLLBACK_FROM.includes(job.state)) {
+  if (!actionAllowed('rollback', job.state)) {
     throw new UsageError(`job ${jobId} is ${job.state}: roll back only a job that has stopped (completed, failed or cancelled); pause or cancel it first`);
   }
-  const others = await otherJobs(pool, jobId);
+  const others = await jobsOtherThan(pool, jobId);
   const later = others.filter((j) => j.id > jobId);
   if (!options.keepLaterWrites) {
     const writers = await laterWriters(pool, jobId, later);
@@ -106,7 +99,7 @@ export async function rollbackJob(
   }
   if (job.state !== 'rolling_back') await transitionJob(pool, jobId, [job.state], 'rolling_back', actor, 'rollback');
   const progress: RollbackProgress = {
-    rangesDone: 0, rangesTotal: await countDone(pool, jobId), tracksRestored: 0, snapshotsRelinked: 0,
+    rangesDone: 0, rangesTotal: await doneRangeCount(pool, jobId), tracksRestored: 0, snapshotsRelinked: 0,
     keptOverwrittenByJobs: { tracks: 0, sampleTrackIds: [] }, keptChangedOutsideBackfill: { tracks: 0, sampleTrackIds: [] },
   };
   const laterNames = later.map((j) => createdByOfJob(j.id));
@@ -135,8 +128,7 @@ async function rollbackRange(
   try {
     await client.query('BEGIN');
     // A second rollback of the same job running at once waits here, then finds the range rolled back.
-    const { rows: open } = await client.query(LOCK_DONE_RANGE_SQL, [jobId, range.rangeId]);
-    if (open.length === 0) {
+    if (!(await lockDoneRange(client, jobId, range.rangeId))) {
       await client.query('ROLLBACK');
       return;
     }
@@ -163,23 +155,15 @@ function addKept(kept: KeptTracks, tracks: number, sample: number[]): void {
   kept.sampleTrackIds = [...kept.sampleTrackIds, ...sample].slice(0, SAMPLE_SIZE);
 }
 
-async function otherJobs(pool: pg.Pool, jobId: number): Promise<OtherJob[]> {
-  return (await pool.query<OtherJob>(OTHER_JOBS_SQL, [jobId])).rows;
-}
-
 /** Later jobs that wrote over tracks still carrying this job's history, in job order. */
-async function laterWriters(pool: pg.Pool, jobId: number, later: OtherJob[]): Promise<LaterWriter[]> {
+async function laterWriters(pool: pg.Pool, jobId: number, later: JobSummary[]): Promise<LaterWriter[]> {
   if (later.length === 0) return [];
   const { rows } = await pool.query<{ job_id: number; tracks: number; sample: number[] }>(LATER_WRITERS_SQL,
     [createdByOfJob(jobId), later.map((j) => j.id), later.map((j) => createdByOfJob(j.id))]);
   const byId = new Map(later.map((j) => [j.id, j]));
   return rows.map((r) => {
-    const job = byId.get(r.job_id) as OtherJob;
-    return { jobId: r.job_id, analysisVersion: job.analysis_version, state: job.state, tracks: r.tracks, sampleTrackIds: r.sample };
+    const job = byId.get(r.job_id) as JobSummary;
+    return { jobId: r.job_id, analysisVersion: job.analysisVersion, state: job.state, tracks: r.tracks, sampleTrackIds: r.sample };
   });
 }
 
-async function countDone(pool: pg.Pool, jobId: number): Promise<number> {
-  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM backfill_ranges WHERE job_id = $1 AND state = 'done'`, [jobId]);
-  return rows[0]?.n ?? 0;
-}

@@ -1,4 +1,5 @@
 import { holdsValuesWrittenBy, setValuesFrom, valuesWrittenBy } from '../shared/ledger/trackValues.js';
+import { sqlState } from '../shared/ledger/states.js';
 
 /**
  * The statements of `backfill rollback`. Words: the job's tracks are those it has a history row for
@@ -10,10 +11,6 @@ import { holdsValuesWrittenBy, setValuesFrom, valuesWrittenBy } from '../shared/
 
 /** How many sample track ids a report carries. */
 export const SAMPLE_SIZE = 10;
-
-/** Every other job of the ledger, with what the messages name (bounded by the number of jobs, not tracks). */
-export const OTHER_JOBS_SQL = `
-  SELECT id::float8 AS id, analysis_version, state FROM backfill_jobs WHERE id <> $1 ORDER BY id`;
 
 /**
  * Per later job: the tracks of the job (created_by $1) it wrote over since — it has a history row for the
@@ -45,7 +42,7 @@ export const ROLLBACK_PLAN_SQL = `
       LEFT JOIN backfill_track_snapshots s ON s.job_id = $1 AND s.track_id = h.track_id
       LEFT JOIN later l ON l.track_id = h.track_id
      WHERE h.created_by = $2)
-  SELECT (SELECT count(*) FROM backfill_ranges WHERE job_id = $1 AND state = 'done')::int AS ranges,
+  SELECT (SELECT count(*) FROM backfill_ranges WHERE job_id = $1 AND state = ${sqlState('done')})::int AS ranges,
          count(*)::int AS history_rows,
          count(*) FILTER (WHERE holds)::int AS restorable,
          count(*) FILTER (WHERE holds AND has_snapshot)::int AS from_snapshots,
@@ -65,10 +62,6 @@ const OWN_SNAPSHOT = (r: string): string =>
 
 /** Every other job's id ($4 = job id), as one array computed once per statement (an index qualification). */
 const OTHER_JOB_IDS = 'ANY (ARRAY(SELECT id FROM backfill_jobs WHERE id <> $4))';
-
-/** Step 0 of a range: lock its ledger row; no row when it is no longer `done` (rolled back meanwhile). */
-export const LOCK_DONE_RANGE_SQL = `
-  SELECT 1 FROM backfill_ranges WHERE job_id = $1 AND range_id = $2 AND state = 'done' FOR UPDATE`;
 
 /**
  * Step 1 of a range, in its transaction: put back the columns of the tracks that still hold the job's values
@@ -133,6 +126,6 @@ export const RETIRE_RANGE_SQL = `
      WHERE later.job_id = x.job_id AND later.track_id = x.track_id AND x.own_previous IS NULL
     RETURNING 1
   )
-  UPDATE backfill_ranges SET state = 'rolled_back', finished_at = now()
+  UPDATE backfill_ranges SET state = ${sqlState('rolled_back')}, finished_at = now()
    WHERE job_id = $4 AND range_id = $5
   RETURNING ((SELECT count(*) FROM relinked) + (SELECT count(*) FROM unlinked))::int AS relinked`;

@@ -1,5 +1,9 @@
 import type pg from 'pg';
 import type { Coordinator } from '../shared/coordinator/coordinator.js';
+import { UsageError } from '../shared/errors.js';
+import { getJob, setJobRateCap } from '../shared/ledger/jobs.js';
+import { recentDurationRatio } from '../shared/ledger/ranges.js';
+import { ACTION_STATES, actionAllowed } from '../shared/ledger/states.js';
 import type { Logger } from '../shared/logger.js';
 import { decideThrottle, type HealthSignals, type ThrottleLimits, type ThrottleState } from './throttlePolicy.js';
 
@@ -17,17 +21,12 @@ const HEALTH_SQL = `
     (SELECT count(*)::int FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE NOT l.granted AND l.relation = to_regclass('tracks') AND a.wait_event_type = 'Lock'
         AND now() - a.query_start > interval '1 second') AS lock_waiters,
-    (SELECT extract(epoch FROM max(replay_lag))::float8 FROM pg_stat_replication) AS replication_lag,
-    (SELECT CASE WHEN avg_all > 0 AND n_recent >= 3 THEN avg_recent / avg_all END FROM (
-       SELECT (SELECT avg(duration_ms) FROM backfill_ranges WHERE job_id = $1 AND state = 'done') AS avg_all,
-              avg(duration_ms) AS avg_recent, count(*) AS n_recent
-         FROM (SELECT duration_ms FROM backfill_ranges WHERE job_id = $1 AND state = 'done'
-                 AND finished_at > now() - interval '30 seconds' ORDER BY finished_at DESC LIMIT 10) recent) d)::float8 AS duration_ratio`;
+    (SELECT extract(epoch FROM max(replay_lag))::float8 FROM pg_stat_replication) AS replication_lag`;
 
 export async function readHealth(pool: pg.Pool, jobId: number): Promise<HealthSignals> {
-  const { rows } = await pool.query<{ lock_waiters: number; replication_lag: number | null; duration_ratio: number | null }>(HEALTH_SQL, [jobId]);
+  const { rows } = await pool.query<{ lock_waiters: number; replication_lag: number | null }>(HEALTH_SQL);
   const r = rows[0];
-  return { lockWaiters: r?.lock_waiters ?? 0, replicationLagSeconds: r?.replication_lag ?? null, recentDurationRatio: r?.duration_ratio ?? null };
+  return { lockWaiters: r?.lock_waiters ?? 0, replicationLagSeconds: r?.replication_lag ?? null, recentDurationRatio: await recentDurationRatio(pool, jobId) };
 }
 
 function stateFrom(fields: Record<string, string>): ThrottleState {
@@ -63,9 +62,18 @@ export async function throttleView(coordinator: Coordinator, jobId: number): Pro
   return { rate: rate < 0 ? null : rate, reason: f.reason || null, since: f.since || null, operatorCap: f.cap ? Number(f.cap) : null };
 }
 
-/** `backfill throttle JOB --max-rate N` (or --clear): the operator's cap, kept in the ledger and applied at once. */
+/**
+ * `backfill throttle JOB --max-rate N` (or --clear): the operator's cap, kept in the ledger and applied at once.
+ * A cap is set only on a job the fleet may still convert ranges of (on a stopped or finished one it would never
+ * apply); one is cleared from any job.
+ */
 export async function setOperatorCap(deps: { pool: pg.Pool; coordinator: Coordinator }, jobId: number, cap: number | null): Promise<void> {
-  await deps.pool.query('UPDATE backfill_jobs SET max_rate = $2 WHERE id = $1', [jobId, cap]);
+  const job = await getJob(deps.pool, jobId);
+  if (!job) throw new UsageError(`no backfill job ${jobId}`);
+  if (cap !== null && !actionAllowed('throttle', job.state)) {
+    throw new UsageError(`job ${jobId} is ${job.state}; it can be throttled only when ${ACTION_STATES.throttle.join(', ')}`);
+  }
+  await setJobRateCap(deps.pool, jobId, cap);
   const fields = await deps.coordinator.throttleFields(jobId);
   const health = stateFrom(fields).healthRate;
   const limits = [health, cap].filter((v): v is number => v !== null);

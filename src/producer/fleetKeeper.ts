@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Coordinator } from '../shared/coordinator/coordinator.js';
-import { finishJobIfDone, reopenUncoveredPlanning, transitionJob, PLANNABLE_JOB_STATES } from '../shared/ledger/jobs.js';
+import { finishJobIfDone, jobsNeedingPlanning, jobsToKeep, reopenUncoveredPlanning, transitionJob } from '../shared/ledger/jobs.js';
 import type { RequestedJob } from './requestQueue.js';
 import { evaluateThrottle } from '../operations/throttle.js';
 import type { ThrottleLimits } from '../operations/throttlePolicy.js';
@@ -30,11 +30,7 @@ export class FleetKeeper {
   }) {}
 
   async recoverRequests(): Promise<void> {
-    const { rows } = await this.deps.pool.query<RequestedJob>(
-      `SELECT id::float8 AS id, request_token::text AS "requestToken" FROM backfill_jobs
-        WHERE state = ANY($1::text[]) AND (state IN ('queued', 'enumerating') OR NOT enumeration_complete) ORDER BY id`,
-      [PLANNABLE_JOB_STATES]);
-    for (const job of rows) {
+    for (const job of await jobsNeedingPlanning(this.deps.pool)) {
       if (await this.deps.readdRequest(job)) this.deps.logger.warn({ jobId: job.id }, 'the job\'s planning is unfinished and it had no live request: added one');
     }
   }
@@ -57,19 +53,16 @@ export class FleetKeeper {
     const { pool, coordinator, logger } = this.deps;
     // Redis may have lost requests since the last round (flush, failover): adding one that exists is a no-op.
     await this.recoverRequests();
-    const { rows } = await pool.query<{ id: number; state: string; enumeration_complete: boolean; max_rate: number | null }>(
-      `SELECT id::float8 AS id, state, enumeration_complete, max_rate::float8 AS max_rate FROM backfill_jobs
-        WHERE state IN ('running', 'enumerating', 'cancelling', 'paused')`);
-    for (const job of rows) {
+    for (const job of await jobsToKeep(pool)) {
       await syncCountersFromLedger(pool, coordinator, job.id);
-      if (job.state === 'enumerating' && job.enumeration_complete) {
+      if (job.state === 'enumerating' && job.enumerationComplete) {
         await transitionJob(pool, job.id, ['enumerating'], 'running', 'fleet', 'enumeration had finished while the job was paused');
       }
       if (job.state === 'running' && !(await finishJobIfDone(pool, job.id)) && (await reopenUncoveredPlanning(pool, job.id))) {
         logger.error({ jobId: job.id }, 'BUG: the job\'s planning was marked complete but its ranges do not cover its bounds; it is not completed, and planning resumes after its last range');
       }
       if (job.state === 'running') {
-        await evaluateThrottle({ pool, coordinator, logger }, job.id, job.max_rate, this.deps.throttleLimits);
+        await evaluateThrottle({ pool, coordinator, logger }, job.id, job.maxRate, this.deps.throttleLimits);
       }
       if (job.state === 'cancelling' && !(await this.rangesInHand(job.id))) {
         await transitionJob(pool, job.id, ['cancelling'], 'cancelled', 'fleet', 'no range of the job in hand any more');

@@ -11,6 +11,7 @@ import { connectRedis } from '../shared/redis.js';
 import { RangePublisher } from '../shared/amqp/rangePublisher.js';
 import { addRequest, backfillRequestSchema, openRequestQueue, type BackfillRequest } from './requestQueue.js';
 import { runBackfillRequest } from './runRequest.js';
+import { jobIdsInStates } from '../shared/ledger/jobs.js';
 import { FleetKeeper } from './fleetKeeper.js';
 import { failJobIfPermanent, logRequestFailure } from './requestOutcome.js';
 import { resumeLost, type ResumeLostDeps } from '../operations/resumeLost.js';
@@ -88,8 +89,7 @@ export async function runProducer(config: Config, logger: Logger): Promise<void>
  * the open ranges (a no-op when the queues still hold them).
  */
 async function resumeLostOnStart(deps: ResumeLostDeps, logger: PinoLogger): Promise<void> {
-  const { rows } = await deps.pool.query<{ id: number }>(`SELECT id::float8 AS id FROM backfill_jobs WHERE state = 'running' ORDER BY id`);
-  for (const { id } of rows) {
+  for (const id of await jobIdsInStates(deps.pool, ['running'])) {
     const report = await resumeLost(deps, id);
     if (report.republished > 0) logger.warn(report, 'ranges were missing from RabbitMQ: republished them from the ledger');
   }

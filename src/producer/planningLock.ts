@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from '../shared/logger.js';
+import { asError } from '../shared/errors.js';
 
 /** First key of the two-key advisory lock a planner holds; the second is the job id. Any constant unused elsewhere. */
 const PLANNING_LOCK_CLASS = 1_732_500;
@@ -35,12 +36,12 @@ export async function asOnlyPlanner<T>(
       held = rows[0]?.locked === true;
       if (held) return await plan(session);
     } catch (err) {
-      broken = err instanceof Error ? err : new Error(String(err));
+      broken = asError(err);
       throw err;
     } finally {
       if (held) {
         await session.query(`SELECT pg_advisory_unlock($1, ($2::bigint % 2147483647)::int)`, [PLANNING_LOCK_CLASS, jobId])
-          .catch((err: unknown) => (broken = err instanceof Error ? err : new Error(String(err))));
+          .catch((err: unknown) => (broken = asError(err)));
       }
       // A session that failed may still hold the lock or a transaction: closing it is what releases both.
       session.release(broken);

@@ -1,7 +1,8 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type pg from 'pg';
 import { PermanentError } from '../shared/errors.js';
-import { PLANNABLE_JOB_STATES, transitionJob } from '../shared/ledger/jobs.js';
+import { transitionJob } from '../shared/ledger/jobs.js';
+import { PLANNABLE_JOB_STATES } from '../shared/ledger/states.js';
 import type { Logger } from '../shared/logger.js';
 import type { BackfillRequest } from './requestQueue.js';
 
@@ -12,7 +13,7 @@ import type { BackfillRequest } from './requestQueue.js';
  */
 export async function failJobIfPermanent(pool: pg.Pool, jobId: number, err: unknown): Promise<never> {
   if (!(err instanceof PermanentError)) throw err;
-  const marked = await transitionJob(pool, jobId, [...PLANNABLE_JOB_STATES], 'failed', 'producer', `planning cannot continue: ${err.message}`);
+  const marked = await transitionJob(pool, jobId, PLANNABLE_JOB_STATES, 'failed', 'producer', `planning cannot continue: ${err.message}`);
   throw new UnrecoverableError(`${err.message}; ${marked ? 'the job is marked failed' : 'the job was no longer being planned'}`);
 }
 

@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import { PermanentError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { finishJobIfDone, getJob, markEnumerated, transitionJob, PLANNABLE_JOB_STATES, type JobRow } from '../shared/ledger/jobs.js';
-import { insertRanges, lastPlannedRange, rangesInStates } from '../shared/ledger/ranges.js';
+import { finishJobIfDone, getJob, markEnumerated, transitionJob, type JobRow } from '../shared/ledger/jobs.js';
+import { insertRanges, lastPlannedRange, openRangeCount, rangesInStates, recentRangeDurations } from '../shared/ledger/ranges.js';
+import { PLANNABLE_JOB_STATES } from '../shared/ledger/states.js';
 import { fetchBuckets } from './enumerateIds.js';
 import { adaptRangeSize, type RangeSizeBounds } from './adaptRangeSize.js';
 import { planRanges, type PlanCursor } from './planRanges.js';
@@ -71,6 +72,10 @@ async function planJob(deps: RequestDeps, session: pg.PoolClient, jobId: number)
       return;
     }
     if ((await markEnumerated(session, jobId)) === undefined) {
+      if (!plannable(await getJob(session, jobId))) {
+        logger.info({ jobId }, 'job stopped as its planning ended: its planning stays unfinished');
+        return;
+      }
       throw new PermanentError('plan_not_covering', `the ranges of job ${jobId} in the ledger do not cover its ids ${job.minId}..${job.maxId}`);
     }
   }
@@ -133,7 +138,7 @@ async function planAndPublish(deps: RequestDeps, session: pg.PoolClient, job: Jo
     await transitionJob(session, job.id, ['enumerating'], 'running', 'fleet', 'first ranges published');
     if (lastChunk) break;
     if (!(await waitForWindow(deps, session, job.id))) return 'stopped';
-    const next = adaptRangeSize(rangeSize, await recentDurations(session, job.id), bounds);
+    const next = adaptRangeSize(rangeSize, await recentRangeDurations(session, job.id), bounds);
     if (next !== rangeSize) deps.logger.info({ jobId: job.id, from: rangeSize, to: next, targetMs: deps.sizing.targetMs }, 'range size adapted');
     rangeSize = next;
   }
@@ -144,17 +149,8 @@ async function planAndPublish(deps: RequestDeps, session: pg.PoolClient, job: Jo
 async function waitForWindow(deps: RequestDeps, session: pg.PoolClient, jobId: number): Promise<boolean> {
   for (;;) {
     if (!plannable(await getJob(session, jobId))) return false;
-    const { rows } = await session.query<{ open: number }>(
-      `SELECT count(*)::int AS open FROM backfill_ranges WHERE job_id = $1 AND state IN ('pending', 'published')`, [jobId]);
-    if ((rows[0]?.open ?? 0) <= deps.planningWindow) return true;
+    if ((await openRangeCount(session, jobId)) <= deps.planningWindow) return true;
     await deps.onWait?.();
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
-}
-
-async function recentDurations(db: pg.PoolClient, jobId: number): Promise<number[]> {
-  const { rows } = await db.query<{ ms: number }>(
-    `SELECT duration_ms::float8 AS ms FROM backfill_ranges
-      WHERE job_id = $1 AND state = 'done' AND duration_ms IS NOT NULL ORDER BY finished_at DESC LIMIT 10`, [jobId]);
-  return rows.map((r) => r.ms);
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { FINAL_JOB_STATES } from '../shared/ledger/jobs.js';
+import { jobTally } from '../shared/ledger/jobs.js';
 import type { Verdict } from './preflight.js';
 
 /**
@@ -15,19 +15,13 @@ const LEDGER_REVISIONS = ['BackfillLedger', 'BackfillOperations'];
 /** The confirmation flag of `db rollback`, named in the refusal. */
 export const DROP_LEDGER_FLAG = '--drop-ledger';
 
-/** Jobs in the ledger and how many are not finished ($1 = the final states); run only when the table exists. */
-const LEDGER_JOBS_SQL = `
-  SELECT count(*)::int AS jobs, count(*) FILTER (WHERE state <> ALL($1::text[]))::int AS unfinished
-    FROM backfill_jobs`;
-
 export async function checkLedgerRevert(pool: pg.Pool, revisions: string[], dropLedgerConfirmed: boolean): Promise<Verdict> {
   const check = 'backfill ledger';
   const reverted = revisions.filter((r) => LEDGER_REVISIONS.some((name) => r.startsWith(name)));
   if (reverted.length === 0) return { check, status: 'skip', detail: 'the ledger revisions are not reverted' };
-  const { rows: exists } = await pool.query<{ present: boolean }>(`SELECT to_regclass('backfill_jobs') IS NOT NULL AS present`);
-  if (!exists[0]?.present) return { check, status: 'ok', detail: 'no ledger to drop' };
-  const { rows } = await pool.query<{ jobs: number; unfinished: number }>(LEDGER_JOBS_SQL, [FINAL_JOB_STATES]);
-  const { jobs, unfinished } = rows[0] ?? { jobs: 0, unfinished: 0 };
+  const tally = await jobTally(pool);
+  if (!tally) return { check, status: 'ok', detail: 'no ledger to drop' };
+  const { jobs, unfinished } = tally;
   if (jobs === 0) return { check, status: 'ok', detail: 'the ledger holds no job' };
   const what = `the ledger holds ${jobs} backfill job(s), ${unfinished} not finished (a fleet may be working on them); ` +
     `reverting ${reverted.join(', ')} drops them and the snapshots \`backfill rollback\` needs to put earlier values back`;

@@ -89,7 +89,7 @@ export function lockTimeoutError(f: LockFailure, cause: unknown): LockTimeoutErr
   );
 }
 
-/** Backoff before retry `attempt` (1-based): the base delay doubling each time, capped at 30 s. */
-export function retryDelayMs(baseMs: number, attempt: number): number {
+/** Wait before retrying a lock after failed attempt `attempt` (1-based): `baseMs` doubling each time, capped at 30 s. */
+export function lockRetryBackoffMs(attempt: number, baseMs: number): number {
   return Math.min(baseMs * 2 ** (attempt - 1), 30_000);
 }

@@ -5,7 +5,7 @@ import { errorMessage } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { isUnreachable } from '../shared/services.js';
 import { MigrationError } from './errors.js';
-import { RELATION_HOLDERS_SQL, isLockWaitError, lockTimeoutError, retryDelayMs, toBlockers, type Blocker } from './locks.js';
+import { RELATION_HOLDERS_SQL, isLockWaitError, lockRetryBackoffMs, lockTimeoutError, toBlockers, type Blocker } from './locks.js';
 
 /**
  * Glossary. A *revision* is one migration class (its name, e.g. `AnalysisFields1732500001000`). A *step*
@@ -165,7 +165,7 @@ async function runWithLockRetry(queryRunner: QueryRunner, ctx: StepContext, step
         if (!blockers.length && !inTransaction) blockers = await relationHolders(queryRunner, step.table);
         throw lockTimeoutError({ table: step.table, step: step.title, attempts: attempt, lockTimeoutMs: timeoutMs, blockers }, err);
       }
-      const delay = retryDelayMs(ctx.settings.lockRetryDelayMs, attempt);
+      const delay = lockRetryBackoffMs(attempt, ctx.settings.lockRetryDelayMs);
       ctx.logger.warn(
         { step: step.title, attempt, delayMs: delay, blockers: blockers.map((b) => b.pid) },
         `lock on "${step.table}" not granted within ${timeoutMs} ms (attempt ${attempt} of ${retries + 1}); retrying in ${delay} ms`,

@@ -1,16 +1,17 @@
+import type { FailureCode } from './errorCodes.js';
 import { ExitCode, type ExitCodeValue } from './exitCodes.js';
 
 /**
- * The error hierarchy. Each class carries a stable string `code` and decides two things:
+ * The error hierarchy. Each class carries a stable `code` from the closed list in errorCodes.ts and decides two things:
  * the exit code a command ends with, and whether a backfill range that hit it is retried (transient)
  * or dead-lettered (permanent). Row errors of the conversion are data, not exceptions.
  */
 export class TracktionError extends Error {
-  readonly code: string;
+  readonly code: FailureCode;
   readonly exitCode: ExitCodeValue = ExitCode.failure;
   readonly transient: boolean = false;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: FailureCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -45,14 +46,14 @@ export class ServiceUnavailableError extends TracktionError {
 /** A failure worth retrying later (lost connection, deadlock, lock or statement timeout). */
 export class TransientError extends TracktionError {
   override readonly transient = true;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: FailureCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
 }
 
 /** A failure that retrying cannot fix (a forged message, a range outside its job). */
 export class PermanentError extends TracktionError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: FailureCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
 }
@@ -76,4 +77,9 @@ export function errorCode(err: unknown): string | undefined {
     return typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
   }
   return undefined;
+}
+
+/** The thrown value as an Error (JavaScript can throw anything): itself, or an `internal` error carrying it. */
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new TracktionError('internal', String(err), { cause: err });
 }

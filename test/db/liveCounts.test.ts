@@ -60,7 +60,8 @@ describe('coordinator counters as the live read path (real PostgreSQL, own Redis
 
   async function runningJob(): Promise<JobRow> {
     const job = await createJob(pool, { analysisVersion: '2024.1', rangeSize: 10, requestedBy: 'test' });
-    await transitionJob(pool, job.id, ['queued'], 'running');
+    await transitionJob(pool, job.id, ['queued'], 'enumerating');
+    await transitionJob(pool, job.id, ['enumerating'], 'running');
     return { ...job, state: 'running' };
   }
 

@@ -96,8 +96,25 @@ describe('ledger: planned ranges are accepted only where the ledger\'s plan ends
     expect(await markEnumerated(pool, job.id), 'ranges_total is the ledger\'s count').to.equal(2);
 
     const stopped = await createJob(pool, { analysisVersion: '2024.1', rangeSize: 100, requestedBy: 'test' });
-    await transitionJob(pool, stopped.id, ['queued'], 'cancelled', 'test');
+    await transitionJob(pool, stopped.id, ['queued'], 'cancelling', 'test');
+    await transitionJob(pool, stopped.id, ['cancelling'], 'cancelled', 'test');
     expect(await insertRanges(pool, stopped.id, [{ rangeId: 1, startId: min, endId: max, plannedRows: 1 }])).to.equal('job_stopped');
+  });
+
+  it('keeps the planning of a job stopped once its ranges are all in unfinished', async () => {
+    const job = await createJob(pool, { analysisVersion: '2024.1', rangeSize: 100, requestedBy: 'test' });
+    expect(await insertRanges(pool, job.id, [{ rangeId: 1, startId: job.minId as number, endId: job.maxId as number, plannedRows: 1 }])).to.equal('accepted');
+    await transitionJob(pool, job.id, ['queued'], 'cancelling', 'test');
+    expect(await markEnumerated(pool, job.id)).to.equal(undefined);
+    const after = await getJob(pool, job.id);
+    expect([after?.enumerationComplete, after?.rangesTotal]).to.deep.equal([false, 0]);
+  });
+
+  it('refuses a move the state machine does not allow, and changes nothing', async () => {
+    const job = await createJob(pool, { analysisVersion: '2024.1', rangeSize: 100, requestedBy: 'test' });
+    const refused = await transitionJob(pool, job.id, ['queued'], 'completed', 'test').catch((e: unknown) => e);
+    expect(refused).to.include({ code: 'illegal_transition' });
+    expect((await getJob(pool, job.id))?.state).to.equal('queued');
   });
 
   it('lets exactly one of two planners racing with the same chunk in', async () => {

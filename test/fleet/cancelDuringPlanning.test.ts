@@ -38,4 +38,18 @@ describe('planning: a job cancelled half way through planning', function () {
     expect(after?.enumerationComplete, 'planning recorded as complete').to.equal(false);
     expect(after?.rangesTotal).to.equal(0);
   });
+
+  it('does not record planning as complete when the job is cancelled as its last chunk is published', async () => {
+    const job = await createJob(fleet.pool, { analysisVersion: '2024.1', rangeSize: 200, requestedBy: 'test' });
+    // 3000 rows in ranges of 200: the whole plan is one chunk, so the cancel lands between it and the marking.
+    await runBackfillRequest({ db: fleet.pool, publisher: new RangePublisher(channel, fleet.pool, fleet.names),
+      logger: createLogger('test'), sizing: { targetMs: 2000, min: 200, max: 200 }, planningWindow: 100,
+      onProgress: async () => {
+        await transitionJob(fleet.pool, job.id, ['enumerating', 'running'], 'cancelling', 'test');
+      } }, job.id);
+    const after = await getJob(fleet.pool, job.id);
+    expect(after?.state).to.equal('cancelling');
+    expect(after?.enumerationComplete, 'planning recorded as complete').to.equal(false);
+    expect(after?.rangesTotal).to.equal(0);
+  });
 });

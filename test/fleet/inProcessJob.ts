@@ -17,7 +17,8 @@ export async function runJobInProcess(pool: pg.Pool, job: { analysisVersion: str
     ranges.push({ rangeId: ranges.length + 1, startId, endId: Math.min(created.maxId, startId + job.rangeSize - 1), plannedRows: job.rangeSize });
   }
   await insertRanges(pool, created.id, ranges);
-  await transitionJob(pool, created.id, ['queued'], 'running', 'test');
+  await transitionJob(pool, created.id, ['queued'], 'enumerating', 'test');
+  await transitionJob(pool, created.id, ['enumerating'], 'running', 'test');
   await markEnumerated(pool, created.id);
   for (const range of ranges) {
     const outcome = await processRange(pool, { v: 1, jobId: created.id, rangeId: range.rangeId, startId: range.startId, endId: range.endId },

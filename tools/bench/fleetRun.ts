@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import { addRequest, openRequestQueue } from '../../src/producer/requestQueue.js';
 import type { Config } from '../../src/shared/config.js';
 import { Coordinator } from '../../src/shared/coordinator/coordinator.js';
-import { createJob, getJob, FINAL_JOB_STATES, type JobRow } from '../../src/shared/ledger/jobs.js';
+import { createJob, getJob, type JobRow } from '../../src/shared/ledger/jobs.js';
+import { isFinalJobState } from '../../src/shared/ledger/states.js';
 import type { FleetNames } from '../../src/shared/names.js';
 import { BenchFleet } from './benchFleet.js';
 import { fleetMetrics, type FleetMetrics } from './fleetMetrics.js';
@@ -111,7 +112,7 @@ async function followJob(pool: pg.Pool, jobId: number, say: (line: string) => vo
   while (Date.now() < deadline) {
     const job = await getJob(pool, jobId);
     if (!job) throw new Error(`job ${jobId} vanished from the ledger`);
-    if (FINAL_JOB_STATES.includes(job.state)) return job;
+    if (isFinalJobState(job.state)) return job;
     if (Date.now() - lastSaid > 5000) {
       lastSaid = Date.now();
       say(`fleet: job ${jobId} ${job.state}`);

@@ -1,21 +1,18 @@
+import { CLIENT_RULES_JS } from './clientRules.js';
+
 /**
  * The dashboard's browser script (served as /app.js): plain ES2017, no framework, no build step. It listens
  * to /api/events (server-sent events; the browser reconnects by itself), updates the job rows in place (so
  * a button being clicked is never replaced under the pointer), draws the charts as inline SVG, and posts
  * pause / resume / cancel with the operator token typed into the page (kept in sessionStorage, this tab only).
- * Every text goes in through textContent: nothing from the server is ever parsed as HTML.
+ * Every text goes in through textContent: nothing from the server is ever parsed as HTML. The job states it
+ * knows (final ones, and which allow which button) come from the ledger's state machine through clientRules.ts.
  */
 export const CLIENT_JS = String.raw`(function () {
   'use strict';
   var HOUR_MS = 3600 * 1000;
   var SVG_NS = 'http://www.w3.org/2000/svg';
-  var FINAL = ['completed', 'failed', 'cancelled', 'rolled_back'];
-  var CAN = {
-    pause: ['queued', 'enumerating', 'running'],
-    resume: ['paused'],
-    cancel: ['queued', 'enumerating', 'running', 'paused']
-  };
-  var QUEUE_SERIES = [
+${CLIENT_RULES_JS}  var QUEUE_SERIES = [
     { key: 'ready', name: 'ready', color: '#2b6cb0' },
     { key: 'unacked', name: 'in hand', color: '#1f8f4e' },
     { key: 'retrying', name: 'retrying', color: '#b7791f' },
@@ -36,13 +33,6 @@ export const CLIENT_JS = String.raw`(function () {
     return node;
   }
   function int(n) { return n === null || n === undefined ? '–' : Math.round(Number(n)).toLocaleString('en-US'); }
-  function duration(seconds) {
-    if (seconds === null || seconds === undefined) return 'unknown';
-    var s = Math.max(0, Math.round(seconds));
-    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-    return (h ? h + 'h ' : '') + (h || m ? m + 'm ' : '') + r + 's';
-  }
-  function clock(iso) { return iso ? new Date(iso).toLocaleTimeString('en-GB') : '–'; }
   function setText(node, text) { if (node.textContent !== text) node.textContent = text; }
 
   // ---- operator token ----------------------------------------------------------------------------
@@ -119,22 +109,22 @@ export const CLIENT_JS = String.raw`(function () {
     state.className = 'state ' + job.state;
     var bar = c[2].firstChild;
     var r = job.ranges;
-    var doneShare = r.total ? r.done / r.total : (job.state === 'completed' ? 1 : 0);
+    var done = doneShare(job);
     var failedShare = r.total ? r.failed / r.total : 0;
     bar.dataset.progress = job.progress.toFixed(4);
-    bar.children[0].style.width = (doneShare * 100).toFixed(2) + '%';
-    bar.children[1].style.left = (doneShare * 100).toFixed(2) + '%';
+    bar.children[0].style.width = (done * 100).toFixed(2) + '%';
+    bar.children[1].style.left = (done * 100).toFixed(2) + '%';
     bar.children[1].style.width = (failedShare * 100).toFixed(2) + '%';
     setText(c[2].children[1], (job.progress * 100).toFixed(1) + ' % · ' + int(r.done + r.failed) + ' / ' + int(r.total) +
       ' ranges' + (r.enumerationComplete ? '' : ' (planning…)') + (r.failed ? ' · ' + int(r.failed) + ' failed' : ''));
     setText(c[3], int(job.tracks.converted) + ' / ' + int(job.tracks.failed) + ' / ' + int(job.tracks.skipped));
     setText(c[4], int(job.ratePerSecond) + ' /s');
-    setText(c[5], FINAL.indexOf(job.state) >= 0 ? 'done ' + clock(job.finishedAt) : duration(job.etaSeconds));
+    setText(c[5], etaText(job));
     var t = job.throttle;
     setText(c[6], !t || t.rate === null ? '–' : (t.rate === 0 ? 'held' : int(t.rate) + ' /s') + (t.reason ? ' — ' + t.reason : ''));
     c[6].title = t && t.since ? 'since ' + t.since : '';
     Array.prototype.forEach.call(c[7].children, function (button) {
-      var allowed = CAN[button.dataset.action].indexOf(job.state) >= 0;
+      var allowed = allows(button.dataset.action, job.state);
       button.disabled = !actionsEnabled || !allowed;
       button.title = actionsEnabled ? '' : 'read-only: the dashboard was started without DASHBOARD_TOKEN';
     });
@@ -184,8 +174,7 @@ export const CLIENT_JS = String.raw`(function () {
   }
 
   function selectedJob(view) {
-    var chosen = view.jobs.filter(function (j) { return j.jobId === model.selectedJob; })[0];
-    return chosen || view.jobs.filter(function (j) { return FINAL.indexOf(j.state) < 0; })[0] || view.jobs[0] || null;
+    return activeJob(view.jobs, model.selectedJob);
   }
 
   function renderErrors(view) {

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import type { Logger } from '../logger.js';
 import { connectAmqp } from './connect.js';
+import { TransientError } from '../errors.js';
 
 export interface SessionOptions {
   url: string;
@@ -58,7 +59,7 @@ export class AmqpSession extends EventEmitter {
 
   /** A plain channel on the current connection, for queue inspection; fails while reconnecting. */
   async createChannel(): Promise<Channel> {
-    if (!this.connection || !this.current) throw new Error('RabbitMQ is reconnecting');
+    if (!this.connection || !this.current) throw new TransientError('rabbitmq_reconnecting', 'RabbitMQ is reconnecting');
     const channel = await this.connection.createChannel();
     channel.on('error', () => undefined);
     return channel;

@@ -8,8 +8,8 @@ export interface TopologyOptions {
   retryBaseMs: number;
 }
 
-/** Wait before attempt `attempt + 1`, i.e. the TTL of retry queue `attempt` (1-based). */
-export function retryDelayMs(attempt: number, baseMs: number): number {
+/** TTL of retry queue `attempt` (1-based), i.e. the wait before attempt `attempt + 1`: `baseMs` times 4 per step. */
+export function retryQueueTtlMs(attempt: number, baseMs: number): number {
   return baseMs * 4 ** (attempt - 1);
 }
 
@@ -42,7 +42,7 @@ export async function declareTopology(channel: Channel, names: FleetNames, optio
     await channel.assertQueue(names.retryQueue(attempt), {
       durable: true,
       arguments: {
-        'x-message-ttl': retryDelayMs(attempt, options.retryBaseMs),
+        'x-message-ttl': retryQueueTtlMs(attempt, options.retryBaseMs),
         'x-dead-letter-exchange': names.workExchange,
         'x-dead-letter-routing-key': names.workRoutingKey,
       },

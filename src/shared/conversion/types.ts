@@ -1,3 +1,5 @@
+import type { RowErrorCode } from '../errorCodes.js';
+
 /**
  * The words of the conversion contract, as types.
  *
@@ -24,7 +26,7 @@ export type LegacyScoreKey =
 export type LegacyKey = LegacyScoreKey | 'overall_confidence' | 'version' | 'tempo_confidence' | 'key_confidence';
 
 /** The stable codes of a row error. `too_large` only occurs when `maxBytes` is given. */
-export type RowErrorCode = 'invalid_json' | 'not_an_object' | 'invalid_value' | 'unstorable' | 'too_large';
+export type { RowErrorCode } from '../errorCodes.js';
 
 /** `tracks.analysis_metadata`; also the `metadata` member of `analysis_history.results`. */
 export interface ConversionMetadata {

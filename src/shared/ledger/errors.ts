@@ -1,10 +1,11 @@
 import type pg from 'pg';
+import type { RowErrorCode } from '../errorCodes.js';
 
 /** One row error as `backfill errors` prints it (the `--json` field names are a contract). */
 export interface RowErrorRecord {
   trackId: number;
   filePath: string | null;
-  code: string;
+  code: RowErrorCode;
   key: string | null;
   message: string;
 }
@@ -28,7 +29,7 @@ export async function* rowErrors(
 }
 
 export interface ErrorCodeSummary {
-  code: string;
+  code: RowErrorCode;
   count: number;
   sampleTrackId: number;
   sampleMessage: string;

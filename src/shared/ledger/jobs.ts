@@ -1,4 +1,13 @@
 import type pg from 'pg';
+import { PermanentError } from '../errors.js';
+import {
+  FINAL_JOB_STATES, INITIAL_JOB_STATE, KEPT_JOB_STATES, OPEN_RANGE_STATES, PLANNABLE_JOB_STATES, UNPLANNED_JOB_STATES, WORKING_JOB_STATES, WORK_ENDED_JOB_STATES,
+  canTransition, sqlState, sqlStateList, type JobState,
+} from './states.js';
+
+// Older import sites take these from here; the state lists live in states.ts, the job events' reads in jobEvents.ts.
+export { FINAL_JOB_STATES, PLANNABLE_JOB_STATES, type JobState } from './states.js';
+export { jobEvents, runningSeconds, type JobEvent } from './jobEvents.js';
 
 /** A backfill job as the ledger holds it. Ids are bigint in SQL, numbers here (far below 2^53). */
 export interface JobRow {
@@ -19,11 +28,6 @@ export interface JobRow {
   finishedAt: Date | null;
 }
 
-export type JobState = 'queued' | 'enumerating' | 'running' | 'completed' | 'failed' | 'paused' | 'cancelling' | 'cancelled'
-  | 'rolling_back' | 'rolled_back' | 'finalized';
-export const FINAL_JOB_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled', 'rolled_back', 'finalized'];
-/** States in which a job's ranges may still be planned: everything else is stopped or finished. */
-export const PLANNABLE_JOB_STATES: readonly JobState[] = ['queued', 'enumerating', 'running', 'paused'];
 
 const JOB_COLUMNS = `id::float8 AS id, analysis_version, range_size::float8 AS range_size,
   requested_from_id::float8 AS requested_from_id, requested_to_id::float8 AS requested_to_id,
@@ -66,8 +70,8 @@ export async function createJob(db: pg.Pool | pg.PoolClient, job: NewJob): Promi
     [job.analysisVersion, job.rangeSize, job.fromId ?? null, job.toId ?? null, job.requestedBy],
   );
   const created = toJob(rows[0] as JobRecord);
-  await db.query(`INSERT INTO backfill_job_events (job_id, from_state, to_state, actor, reason) VALUES ($1, NULL, 'queued', $2, 'enqueued')`,
-    [created.id, job.requestedBy.slice(0, 200)]);
+  await db.query(`INSERT INTO backfill_job_events (job_id, from_state, to_state, actor, reason) VALUES ($1, NULL, $3, $2, 'enqueued')`,
+    [created.id, job.requestedBy.slice(0, 200), INITIAL_JOB_STATE]);
   return created;
 }
 
@@ -81,6 +85,78 @@ export async function latestJob(db: pg.Pool | pg.PoolClient): Promise<JobRow | u
   return rows[0] ? toJob(rows[0]) : undefined;
 }
 
+/** A job and its BullMQ request token: what a planning request is made of. */
+export interface JobRequestKey {
+  id: number;
+  requestToken: string;
+}
+
+/** Jobs whose planning is unfinished (they must always have a planning request), in id order. */
+export async function jobsNeedingPlanning(db: pg.Pool | pg.PoolClient): Promise<JobRequestKey[]> {
+  const { rows } = await db.query<JobRequestKey>(
+    `SELECT id::float8 AS id, request_token::text AS "requestToken" FROM backfill_jobs
+      WHERE state = ANY($1::text[]) AND (state = ANY($2::text[]) OR NOT enumeration_complete) ORDER BY id`,
+    [PLANNABLE_JOB_STATES, UNPLANNED_JOB_STATES]);
+  return rows;
+}
+
+/** What the producer's housekeeping needs of a job it looks after. */
+export interface KeptJob {
+  id: number;
+  state: JobState;
+  enumerationComplete: boolean;
+  /** The operator's cap in tracks/s, null when none. */
+  maxRate: number | null;
+}
+
+/** Jobs the producer's housekeeping looks after (KEPT_JOB_STATES). */
+export async function jobsToKeep(db: pg.Pool | pg.PoolClient): Promise<KeptJob[]> {
+  const { rows } = await db.query<KeptJob>(
+    `SELECT id::float8 AS id, state, enumeration_complete AS "enumerationComplete", max_rate::float8 AS "maxRate"
+       FROM backfill_jobs WHERE state = ANY($1::text[])`, [KEPT_JOB_STATES]);
+  return rows;
+}
+
+/** Ids of the jobs in one of `states`, in id order. */
+export async function jobIdsInStates(db: pg.Pool | pg.PoolClient, states: readonly JobState[]): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(
+    `SELECT id::float8 AS id FROM backfill_jobs WHERE state = ANY($1::text[]) ORDER BY id`, [states]);
+  return rows.map((r) => r.id);
+}
+
+/** The operator's rate cap of a job (null removes it). */
+export async function setJobRateCap(db: pg.Pool | pg.PoolClient, jobId: number, cap: number | null): Promise<void> {
+  await db.query('UPDATE backfill_jobs SET max_rate = $2 WHERE id = $1', [jobId, cap]);
+}
+
+/** When `backfill finalize` marked the job finalized. */
+export async function stampFinalized(db: pg.Pool | pg.PoolClient, jobId: number): Promise<void> {
+  await db.query('UPDATE backfill_jobs SET finalized_at = now() WHERE id = $1', [jobId]);
+}
+
+/** How many jobs the ledger holds and how many are not finished; undefined when there is no ledger table. */
+export async function jobTally(db: pg.Pool | pg.PoolClient): Promise<{ jobs: number; unfinished: number } | undefined> {
+  const { rows: exists } = await db.query<{ present: boolean }>(`SELECT to_regclass('backfill_jobs') IS NOT NULL AS present`);
+  if (!exists[0]?.present) return undefined;
+  const { rows } = await db.query<{ jobs: number; unfinished: number }>(
+    `SELECT count(*)::int AS jobs, count(*) FILTER (WHERE state <> ALL($1::text[]))::int AS unfinished FROM backfill_jobs`, [FINAL_JOB_STATES]);
+  return rows[0] ?? { jobs: 0, unfinished: 0 };
+}
+
+/** A job as other jobs' messages name it. */
+export interface JobSummary {
+  id: number;
+  analysisVersion: string;
+  state: JobState;
+}
+
+/** Every job of the ledger but `jobId`, in id order (bounded by the number of jobs, not tracks). */
+export async function jobsOtherThan(db: pg.Pool | pg.PoolClient, jobId: number): Promise<JobSummary[]> {
+  const { rows } = await db.query<JobSummary>(
+    `SELECT id::float8 AS id, analysis_version AS "analysisVersion", state FROM backfill_jobs WHERE id <> $1 ORDER BY id`, [jobId]);
+  return rows;
+}
+
 export async function listJobs(db: pg.Pool | pg.PoolClient, limit = 100): Promise<JobRow[]> {
   const { rows } = await db.query<JobRecord>(`SELECT ${JOB_COLUMNS} FROM backfill_jobs ORDER BY id DESC LIMIT $1`, [limit]);
   return rows.map(toJob);
@@ -89,48 +165,26 @@ export async function listJobs(db: pg.Pool | pg.PoolClient, limit = 100): Promis
 /**
  * Move a job to `to` only from one of `from` (a compare-and-set: concurrent callers cannot both win), and
  * record the transition — from, to, who or what made it, why — in `backfill_job_events`, in one statement.
+ * Every move from `from` to `to` must be one the state machine allows (states.ts); asking for another is a bug.
  */
 export async function transitionJob(
-  db: pg.Pool | pg.PoolClient, jobId: number, from: JobState[], to: JobState, actor = 'system', reason: string | null = null,
+  db: pg.Pool | pg.PoolClient, jobId: number, from: readonly JobState[], to: JobState, actor = 'system', reason: string | null = null,
 ): Promise<boolean> {
+  const illegal = from.filter((state) => !canTransition(state, to));
+  if (illegal.length > 0) throw new PermanentError('illegal_transition', `a job cannot move from ${illegal.join(', ')} to ${to}`);
   const { rowCount } = await db.query(
     `WITH moved AS (
        UPDATE backfill_jobs j SET state = $3::text,
-         started_at = CASE WHEN $3::text IN ('enumerating', 'running') THEN coalesce(j.started_at, now()) ELSE j.started_at END,
-         finished_at = CASE WHEN $3::text IN ('completed', 'failed', 'cancelled', 'rolled_back') THEN now() ELSE j.finished_at END
+         started_at = CASE WHEN $3::text = ANY($6::text[]) THEN coalesce(j.started_at, now()) ELSE j.started_at END,
+         finished_at = CASE WHEN $3::text = ANY($7::text[]) THEN now() ELSE j.finished_at END
        FROM (SELECT id, state AS from_state FROM backfill_jobs WHERE id = $1) AS previous
        WHERE j.id = previous.id AND j.state = ANY($2::text[])
        RETURNING j.id, previous.from_state)
      INSERT INTO backfill_job_events (job_id, from_state, to_state, actor, reason)
      SELECT id, from_state, $3::text, $4, $5 FROM moved`,
-    [jobId, from, to, actor.slice(0, 200), reason],
+    [jobId, from, to, actor.slice(0, 200), reason, WORKING_JOB_STATES, WORK_ENDED_JOB_STATES],
   );
   return rowCount === 1;
-}
-
-export interface JobEvent {
-  fromState: string | null;
-  toState: string;
-  actor: string;
-  reason: string | null;
-  at: string;
-}
-
-export async function jobEvents(db: pg.Pool | pg.PoolClient, jobId: number): Promise<JobEvent[]> {
-  const { rows } = await db.query<JobEvent>(
-    `SELECT from_state AS "fromState", to_state AS "toState", actor, reason, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
-       FROM backfill_job_events WHERE job_id = $1 ORDER BY id`, [jobId]);
-  return rows;
-}
-
-/** Seconds the job has spent running (paused and queued time excluded): what its rate and ETA go by. */
-export async function runningSeconds(db: pg.Pool | pg.PoolClient, jobId: number): Promise<number> {
-  const { rows } = await db.query<{ seconds: number }>(
-    `SELECT coalesce(sum(extract(epoch FROM coalesce(next_at, now()) - created_at)), 0)::float8 AS seconds
-       FROM (SELECT to_state, created_at, lead(created_at) OVER (ORDER BY id) AS next_at
-               FROM backfill_job_events WHERE job_id = $1) AS spans
-      WHERE to_state IN ('enumerating', 'running')`, [jobId]);
-  return rows[0]?.seconds ?? 0;
 }
 
 /**
@@ -145,19 +199,21 @@ const RANGES_COVER_JOB = `(j.min_id IS NULL OR coalesce((
             FROM backfill_ranges WHERE job_id = j.id) AS c), false))`;
 
 /** Whether job `j` still has a range that is not done or failed (stops at the first one, on the (job_id, state) index). */
-const HAS_OPEN_RANGE = `EXISTS (SELECT 1 FROM backfill_ranges r WHERE r.job_id = j.id AND r.state IN ('pending', 'published'))`;
+const HAS_OPEN_RANGE = `EXISTS (SELECT 1 FROM backfill_ranges r WHERE r.job_id = j.id AND r.state IN (${sqlStateList(OPEN_RANGE_STATES)}))`;
 
 /**
  * Record that planning is complete — only when the ledger's ranges cover the job's bounds, so a planner's
- * belief never completes a plan with a hole. `ranges_total` is the ledger's count, not the planner's.
- * Returns the number of ranges, or undefined when the ranges do not cover the bounds (nothing is changed).
+ * belief never completes a plan with a hole, and only while the job may still be planned: a job stopped
+ * (cancelled, failed, rolled back) meanwhile keeps its planning unfinished, whatever its ranges reach.
+ * `ranges_total` is the ledger's count, not the planner's. Returns the number of ranges, or undefined when
+ * nothing was changed (the ranges do not cover the bounds, or the job is stopped).
  */
 export async function markEnumerated(db: pg.Pool | pg.PoolClient, jobId: number): Promise<number | undefined> {
   const { rows } = await db.query<{ total: number }>(
     `UPDATE backfill_jobs j SET enumeration_complete = true,
             ranges_total = (SELECT count(*) FROM backfill_ranges WHERE job_id = j.id)
-      WHERE j.id = $1 AND ${RANGES_COVER_JOB}
-      RETURNING ranges_total::float8 AS total`, [jobId]);
+      WHERE j.id = $1 AND j.state = ANY($2::text[]) AND ${RANGES_COVER_JOB}
+      RETURNING ranges_total::float8 AS total`, [jobId, PLANNABLE_JOB_STATES]);
   return rows[0]?.total;
 }
 
@@ -169,7 +225,7 @@ export async function markEnumerated(db: pg.Pool | pg.PoolClient, jobId: number)
 export async function reopenUncoveredPlanning(db: pg.Pool | pg.PoolClient, jobId: number): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE backfill_jobs j SET enumeration_complete = false
-      WHERE j.id = $1 AND j.state = 'running' AND j.enumeration_complete
+      WHERE j.id = $1 AND j.state = ${sqlState('running')} AND j.enumeration_complete
         AND CASE WHEN ${HAS_OPEN_RANGE} THEN false ELSE NOT ${RANGES_COVER_JOB} END`, [jobId]);
   return rowCount === 1;
 }
@@ -190,22 +246,22 @@ export async function finishJobIfDone(db: pg.Pool | pg.PoolClient, jobId: number
   const { rows } = await db.query<{ state: JobState }>(
     `WITH ready AS (
        SELECT j.id FROM backfill_jobs j
-        WHERE j.id = $1 AND j.state = 'running' AND j.enumeration_complete
+        WHERE j.id = $1 AND j.state = ${sqlState('running')} AND j.enumeration_complete
           AND CASE WHEN ${HAS_OPEN_RANGE} THEN false ELSE ${RANGES_COVER_JOB} END),
      counts AS (
-       SELECT count(*) FILTER (WHERE state = 'failed') AS failed,
+       SELECT count(*) FILTER (WHERE state = ${sqlState('failed')}) AS failed,
               coalesce(sum(converted), 0) AS converted, coalesce(sum(failed), 0) AS rows_failed,
               coalesce(sum(skipped), 0) AS skipped
          FROM backfill_ranges WHERE job_id = (SELECT id FROM ready)),
      finished AS (
        UPDATE backfill_jobs j
-          SET state = CASE WHEN counts.failed > 0 THEN 'failed' ELSE 'completed' END, finished_at = now(),
+          SET state = CASE WHEN counts.failed > 0 THEN ${sqlState('failed')} ELSE ${sqlState('completed')} END, finished_at = now(),
               tracks_converted = counts.converted, tracks_failed = counts.rows_failed, tracks_skipped = counts.skipped
          FROM counts, ready
-        WHERE j.id = ready.id AND j.state = 'running' AND j.enumeration_complete
+        WHERE j.id = ready.id AND j.state = ${sqlState('running')} AND j.enumeration_complete
         RETURNING j.id, j.state, counts.failed)
      INSERT INTO backfill_job_events (job_id, from_state, to_state, actor, reason)
-     SELECT id, 'running', state, 'fleet',
+     SELECT id, ${sqlState('running')}, state, 'fleet',
             CASE WHEN failed > 0 THEN failed || ' range(s) failed after their attempts' ELSE 'every range done' END
        FROM finished
      RETURNING to_state AS state`,

@@ -1,6 +1,10 @@
 import type pg from 'pg';
 import { PermanentError } from '../errors.js';
-import { PLANNABLE_JOB_STATES } from './jobs.js';
+import {
+  FINISHED_RANGE_STATES, OPEN_RANGE_STATES, PLANNABLE_JOB_STATES, sqlState, sqlStateList, type FinishedRangeState, type JobState, type RangeState,
+} from './states.js';
+
+export type { RangeState } from './states.js';
 
 /** One planned range of a job: ids start..end inclusive, holding about `plannedRows` rows with legacy data. */
 export interface PlannedRange {
@@ -10,7 +14,6 @@ export interface PlannedRange {
   plannedRows: number;
 }
 
-export type RangeState = 'pending' | 'published' | 'done' | 'failed';
 
 /** What the ledger made of a chunk of planned ranges. Only `accepted` ranges may be published. */
 export type PlanVerdict =
@@ -82,7 +85,7 @@ export async function lastPlannedRange(db: pg.Pool | pg.PoolClient, jobId: numbe
 
 /** Ranges in `states`, in id order after `afterRangeId` (keyset pagination). */
 export async function rangesInStates(
-  db: pg.Pool | pg.PoolClient, jobId: number, states: RangeState[], afterRangeId: number, limit: number,
+  db: pg.Pool | pg.PoolClient, jobId: number, states: readonly RangeState[], afterRangeId: number, limit: number,
 ): Promise<PlannedRange[]> {
   const { rows } = await db.query<{ range_id: number; start_id: number; end_id: number; planned_rows: number }>(
     `SELECT range_id::float8 AS range_id, start_id::float8 AS start_id, end_id::float8 AS end_id, planned_rows::float8 AS planned_rows
@@ -96,8 +99,8 @@ export async function rangesInStates(
 /** After the broker confirmed them: pending → published (a done range stays done). */
 export async function markPublished(db: pg.Pool | pg.PoolClient, jobId: number, rangeIds: number[]): Promise<void> {
   await db.query(
-    `UPDATE backfill_ranges SET state = 'published', published_at = now()
-      WHERE job_id = $1 AND range_id = ANY($2::bigint[]) AND state = 'pending'`,
+    `UPDATE backfill_ranges SET state = ${sqlState('published')}, published_at = now()
+      WHERE job_id = $1 AND range_id = ANY($2::bigint[]) AND state = ${sqlState('pending')}`,
     [jobId, rangeIds],
   );
 }
@@ -107,8 +110,8 @@ export async function markRangeFailed(
   db: pg.Pool | pg.PoolClient, jobId: number, rangeId: number, attempts: number, lastError: string,
 ): Promise<void> {
   await db.query(
-    `UPDATE backfill_ranges SET state = 'failed', attempts = $3, last_error = $4, finished_at = now()
-      WHERE job_id = $1 AND range_id = $2 AND state <> 'done'`,
+    `UPDATE backfill_ranges SET state = ${sqlState('failed')}, attempts = $3, last_error = $4, finished_at = now()
+      WHERE job_id = $1 AND range_id = $2 AND state <> ${sqlState('done')}`,
     [jobId, rangeId, attempts, lastError.slice(0, 2000)],
   );
 }
@@ -132,14 +135,14 @@ export interface JobCounts {
 export async function jobCounts(db: pg.Pool | pg.PoolClient, jobId: number): Promise<JobCounts> {
   const { rows } = await db.query<JobCounts>(
     `SELECT count(*)::float8 AS "rangesTotal",
-            count(*) FILTER (WHERE state = 'done')::float8 AS "rangesDone",
-            count(*) FILTER (WHERE state = 'failed')::float8 AS "rangesFailed",
-            count(*) FILTER (WHERE state IN ('pending', 'published'))::float8 AS "rangesPending",
+            count(*) FILTER (WHERE state = ${sqlState('done')})::float8 AS "rangesDone",
+            count(*) FILTER (WHERE state = ${sqlState('failed')})::float8 AS "rangesFailed",
+            count(*) FILTER (WHERE state IN (${sqlStateList(OPEN_RANGE_STATES)}))::float8 AS "rangesPending",
             coalesce(sum(converted), 0)::float8 AS converted,
             coalesce(sum(failed), 0)::float8 AS failed,
             coalesce(sum(skipped), 0)::float8 AS skipped,
             coalesce(sum(planned_rows), 0)::float8 AS "plannedRows",
-            coalesce(sum(planned_rows) FILTER (WHERE state IN ('done', 'failed')), 0)::float8 AS "finishedRows",
+            coalesce(sum(planned_rows) FILTER (WHERE state IN (${sqlStateList(FINISHED_RANGE_STATES)})), 0)::float8 AS "finishedRows",
             max(end_id)::float8 AS "plannedThroughId"
        FROM backfill_ranges WHERE job_id = $1`,
     [jobId],
@@ -149,7 +152,7 @@ export async function jobCounts(db: pg.Pool | pg.PoolClient, jobId: number): Pro
 
 export interface FinishedRange {
   rangeId: number;
-  outcome: 'done' | 'failed';
+  outcome: FinishedRangeState;
   converted: number;
   failed: number;
   skipped: number;
@@ -160,7 +163,7 @@ export async function finishedRanges(db: pg.Pool | pg.PoolClient, jobId: number)
   const { rows } = await db.query<FinishedRange>(
     `SELECT range_id::float8 AS "rangeId", state AS outcome, coalesce(converted, 0)::float8 AS converted,
             coalesce(failed, 0)::float8 AS failed, coalesce(skipped, 0)::float8 AS skipped
-       FROM backfill_ranges WHERE job_id = $1 AND state IN ('done', 'failed') ORDER BY range_id`,
+       FROM backfill_ranges WHERE job_id = $1 AND state IN (${sqlStateList(FINISHED_RANGE_STATES)}) ORDER BY range_id`,
     [jobId],
   );
   return rows;
@@ -169,7 +172,7 @@ export async function finishedRanges(db: pg.Pool | pg.PoolClient, jobId: number)
 /** What the ledger says as a delivery of a range is about to start it. */
 export interface RangeClaim {
   rangeState: RangeState;
-  jobState: string;
+  jobState: JobState;
   /** Starts of the range so far, this one included; null when this delivery was not counted (range done or failed, job idle). */
   attempts: number | null;
   lastError: string | null;
@@ -188,7 +191,7 @@ export async function claimRangeAttempt(
   const { rows } = await db.query<RangeClaim>(
     `WITH claimed AS (
        UPDATE backfill_ranges r SET attempts = r.attempts + 1
-        WHERE r.job_id = $1 AND r.range_id = $2 AND r.start_id = $3 AND r.end_id = $4 AND r.state IN ('pending', 'published')
+        WHERE r.job_id = $1 AND r.range_id = $2 AND r.start_id = $3 AND r.end_id = $4 AND r.state IN (${sqlStateList(OPEN_RANGE_STATES)})
           AND EXISTS (SELECT 1 FROM backfill_jobs j WHERE j.id = r.job_id AND NOT (j.state = ANY($5::text[])))
        RETURNING r.attempts)
      SELECT r.state AS "rangeState", j.state AS "jobState", (SELECT attempts::float8 FROM claimed) AS attempts, r.last_error AS "lastError"
@@ -197,4 +200,71 @@ export async function claimRangeAttempt(
     [range.jobId, range.rangeId, range.startId, range.endId, idleJobStates],
   );
   return rows[0];
+}
+
+/** How many ranges of the job are open (planned or published, not finished): how far planning is ahead. */
+export async function openRangeCount(db: pg.Pool | pg.PoolClient, jobId: number): Promise<number> {
+  const { rows } = await db.query<{ open: number }>(
+    `SELECT count(*)::int AS open FROM backfill_ranges WHERE job_id = $1 AND state = ANY($2::text[])`, [jobId, OPEN_RANGE_STATES]);
+  return rows[0]?.open ?? 0;
+}
+
+/**
+ * Failed ranges — and with `withRowErrors` the ranges holding row errors, whose errors are deleted — back to
+ * pending with fresh attempts, in `db`'s transaction. Returns how many row errors were cleared and the
+ * reopened ranges in id order (to publish again).
+ */
+export async function reopenRanges(
+  db: pg.Pool | pg.PoolClient, jobId: number, withRowErrors: boolean,
+): Promise<{ cleared: number; ranges: PlannedRange[] }> {
+  const { rows } = await db.query<{ cleared: number; ranges: PlannedRange[] }>(
+    `WITH cleared AS (
+       DELETE FROM backfill_errors WHERE job_id = $1 AND $2::boolean RETURNING range_id
+     ), reopened AS (
+       UPDATE backfill_ranges SET state = ${sqlState('pending')}, attempts = 0, last_error = NULL, finished_at = NULL
+        WHERE job_id = $1 AND (state = ${sqlState('failed')} OR range_id IN (SELECT range_id FROM cleared))
+       RETURNING range_id::float8 AS "rangeId", start_id::float8 AS "startId", end_id::float8 AS "endId", planned_rows::float8 AS "plannedRows"
+     )
+     SELECT (SELECT count(*)::int FROM cleared) AS cleared, coalesce(json_agg(reopened ORDER BY "rangeId"), '[]') AS ranges FROM reopened`,
+    [jobId, withRowErrors]);
+  return rows[0] as { cleared: number; ranges: PlannedRange[] };
+}
+
+/** Durations of the job's latest done ranges, newest first: what the range size adapts by. */
+export async function recentRangeDurations(db: pg.Pool | pg.PoolClient, jobId: number, limit = 10): Promise<number[]> {
+  const { rows } = await db.query<{ ms: number }>(
+    `SELECT duration_ms::float8 AS ms FROM backfill_ranges
+      WHERE job_id = $1 AND state = ${sqlState('done')} AND duration_ms IS NOT NULL ORDER BY finished_at DESC LIMIT $2`, [jobId, limit]);
+  return rows.map((r) => r.ms);
+}
+
+/**
+ * How much longer the job's ranges done in the last 30 s took than all its done ranges on average (the
+ * throttle's range-duration signal); null with fewer than 3 recent ranges or nothing to compare with.
+ */
+export async function recentDurationRatio(db: pg.Pool | pg.PoolClient, jobId: number): Promise<number | null> {
+  const { rows } = await db.query<{ ratio: number | null }>(
+    `SELECT (CASE WHEN avg_all > 0 AND n_recent >= 3 THEN avg_recent / avg_all END)::float8 AS ratio FROM (
+       SELECT (SELECT avg(duration_ms) FROM backfill_ranges WHERE job_id = $1 AND state = ${sqlState('done')}) AS avg_all,
+              avg(duration_ms) AS avg_recent, count(*) AS n_recent
+         FROM (SELECT duration_ms FROM backfill_ranges WHERE job_id = $1 AND state = ${sqlState('done')}
+                 AND finished_at > now() - interval '30 seconds' ORDER BY finished_at DESC LIMIT 10) recent) d`, [jobId]);
+  return rows[0]?.ratio ?? null;
+}
+
+/** How many ranges of the job are done: what a rollback has to undo. */
+export async function doneRangeCount(db: pg.Pool | pg.PoolClient, jobId: number): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM backfill_ranges WHERE job_id = $1 AND state = ${sqlState('done')}`, [jobId]);
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * Lock a done range's ledger row for the rest of the transaction (a rollback's step 0); false when the range is
+ * no longer done (rolled back meanwhile by a second rollback, which held the lock until it committed).
+ */
+export async function lockDoneRange(client: pg.PoolClient, jobId: number, rangeId: number): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `SELECT 1 FROM backfill_ranges WHERE job_id = $1 AND range_id = $2 AND state = ${sqlState('done')} FOR UPDATE`, [jobId, rangeId]);
+  return rowCount === 1;
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { errorMessage } from '../errors.js';
+import { TransientError, errorMessage } from '../errors.js';
 
 /** Readiness of a process: each connection it needs, and whether all of them are usable. */
 export interface ReadinessReport {
@@ -53,7 +53,7 @@ function cachedPgCheck(pool: pg.Pool): () => Promise<{ ok: boolean; detail?: str
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    const timer = setTimeout(() => reject(new TransientError('no_answer', `no answer within ${ms} ms`)), ms);
     timer.unref();
     promise.then(resolve, reject).finally(() => clearTimeout(timer));
   });

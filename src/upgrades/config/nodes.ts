@@ -1,4 +1,5 @@
 import { Document, Scalar, YAMLMap, isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, visit, type Node, type Pair } from 'yaml';
+import { InvalidFileError } from '../errors.js';
 
 /**
  * Small operations on a yaml Document that the migration steps are written in. They only ever add, move
@@ -9,7 +10,7 @@ import { Document, Scalar, YAMLMap, isAlias, isCollection, isMap, isNode, isPair
 export type Defaults = { [key: string]: unknown };
 
 export function rootMap(doc: Document): YAMLMap {
-  if (!isMap(doc.contents)) throw new Error('configuration root is not a mapping');
+  if (!isMap(doc.contents)) throw new InvalidFileError('configuration root is not a mapping');
   return doc.contents;
 }
 

@@ -1,3 +1,5 @@
+import { InvalidFileError } from '../errors.js';
+
 /**
  * Configuration-file versions: the known list, comparison as versions (1.10 > 1.9, 2 = 2.0), and detection
  * of a file's version from an explicit `version` key or, without one, from its structure.
@@ -18,7 +20,7 @@ export function parseVersion(text: string): number[] | undefined {
 export function compareVersions(a: string, b: string): number {
   const left = parseVersion(a);
   const right = parseVersion(b);
-  if (!left || !right) throw new Error(`not a version: ${left ? b : a}`);
+  if (!left || !right) throw new InvalidFileError(`not a version: ${left ? b : a}`);
   for (let i = 0; i < Math.max(left.length, right.length); i += 1) {
     const diff = (left[i] ?? 0) - (right[i] ?? 0);
     if (diff !== 0) return diff;
