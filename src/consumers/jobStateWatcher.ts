@@ -1,15 +1,12 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { JobStateAnnouncement } from '../shared/coordinator/coordinator.js';
-import type { JobState } from '../shared/ledger/jobs.js';
+import { STOPPED_JOB_STATES, WAITING_JOB_STATES, type JobState } from '../shared/ledger/states.js';
 import type { Logger } from '../shared/logger.js';
 
 /** What a consumer does with a range of a job in a given state. */
 export type JobVerdict = 'run' | 'wait' | 'drop';
 
-/** Job states whose ranges wait (held, not started) and whose ranges are dropped (acked, never written). */
-const WAITING_JOB_STATES: readonly JobState[] = ['paused'];
-const STOPPED_JOB_STATES: readonly JobState[] = ['cancelling', 'cancelled', 'rolling_back', 'rolled_back'];
 /** Job states in which no range of the job starts: a delivery in one of them spends no attempt. */
 export const IDLE_JOB_STATES: readonly JobState[] = [...WAITING_JOB_STATES, ...STOPPED_JOB_STATES];
 

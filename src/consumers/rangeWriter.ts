@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { ConvertedRecord } from '../shared/conversion/types.js';
 import { SCORE_COLUMNS } from '../shared/db/schemaSpec.js';
 import { valuesOfTrack } from '../shared/ledger/trackValues.js';
+import { TransientError } from '../shared/errors.js';
 import { isHistoryDuplicate, isRowDataError } from './pgErrors.js';
 
 /** A converted track ready to be written. */
@@ -176,7 +177,7 @@ async function writeBatch(client: pg.PoolClient, rows: ConvertedRow[], ctx: Hist
     await client.query('ROLLBACK TO SAVEPOINT write_batch');
   }
   // Not a row error: the range goes to the retry queue and is written later, from the start.
-  throw new Error(`tracks of the range kept changing under the write (${SNAPSHOT_WRITE_TRIES} tries); retrying the range later`);
+  throw new TransientError('write_contended', `tracks of the range kept changing under the write (${SNAPSHOT_WRITE_TRIES} tries); retrying the range later`);
 }
 
 /** The plain write; undefined, rolled back to the savepoint, when a track already has a history row for the version. */

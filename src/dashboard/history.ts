@@ -1,4 +1,5 @@
 import type { FleetSnapshot } from '../operations/status/fleetSampler.js';
+import { WORKING_JOB_STATES } from '../shared/ledger/states.js';
 
 /** A fixed-size ring: the newest `capacity` items, oldest first. Constant memory however long it runs. */
 export class RingBuffer<T> {
@@ -39,10 +40,9 @@ export interface HistoryPoint {
   dead: number | null;
 }
 
-const ACTIVE_STATES = new Set(['enumerating', 'running']);
 
 export function pointOf(snapshot: FleetSnapshot): HistoryPoint {
-  const rate = snapshot.jobs.filter((j) => ACTIVE_STATES.has(j.state)).reduce((sum, j) => sum + j.ratePerSecond, 0);
+  const rate = snapshot.jobs.filter((j) => (WORKING_JOB_STATES as readonly string[]).includes(j.state)).reduce((sum, j) => sum + j.ratePerSecond, 0);
   const q = snapshot.queue;
   return { t: Date.parse(snapshot.at), rate, ready: q?.ready ?? null, unacked: q?.unacked ?? null, retrying: q?.retrying ?? null, dead: q?.deadLetter ?? null };
 }

@@ -1,6 +1,6 @@
 import type { ErrorCodeSummary } from '../shared/ledger/errors.js';
 import { type ConsumerView, type FleetSnapshot } from '../operations/status/fleetSampler.js';
-import type { QueueDepth } from '../operations/status/queueInspector.js';
+import type { QueueDepth } from '../shared/amqp/queueDepth.js';
 import type { ThrottleView } from '../operations/throttle.js';
 
 /** What the page receives: the fleet at one moment, in the shape the page draws. */

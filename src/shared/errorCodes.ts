@@ -14,7 +14,7 @@ export const FAILURE_CODES = [
   'lock_timeout', 'migration_failed', 'preflight_failed', 'backup_failed', 'refused', 'verify_failed',
   // Backfill.
   'bad_conversion_options', 'plan_not_contiguous', 'plan_not_covering', 'unknown_range', 'range_mismatch', 'outside_job',
-  'job_vanished', 'illegal_transition',
+  'job_vanished', 'illegal_transition', 'write_contended',
   // Anything not thrown as a TracktionError: a bug or an unexpected library error.
   'internal',
 ] as const;

@@ -47,11 +47,8 @@ describe('error codes and their one classifier', () => {
   });
 
   it('library code throws the project\'s errors, never a bare Error', () => {
-    // Still throwing bare Errors, listed until they throw the project's errors.
-    const pending = [/^src\/consumers\//, /^src\/operations\/status\/queueInspector\.ts$/];
     const bare = sources(join(ROOT, 'src'))
       .map((path) => relative(ROOT, path))
-      .filter((path) => !pending.some((p) => p.test(path)))
       .flatMap((path) => readFileSync(join(ROOT, path), 'utf8').split('\n')
         .flatMap((line, i) => (/\bnew Error\(/.test(line) ? [`${path}:${i + 1}`] : [])));
     expect(bare).to.deep.equal([]);

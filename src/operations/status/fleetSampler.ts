@@ -3,7 +3,8 @@ import type { Coordinator } from '../../shared/coordinator/coordinator.js';
 import { listJobs, FINAL_JOB_STATES, type JobRow } from '../../shared/ledger/jobs.js';
 import type { FleetNames } from '../../shared/names.js';
 import { collectJobStatus, type JobStatus } from './jobStatus.js';
-import type { QueueDepth, QueueInspector } from './queueInspector.js';
+import type { QueueDepth } from '../../shared/amqp/queueDepth.js';
+import type { QueueInspector } from './queueInspector.js';
 
 /** One consumer as its heartbeat shows it. */
 export interface ConsumerView {

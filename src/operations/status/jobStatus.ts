@@ -3,7 +3,9 @@ import type { Coordinator, RecentRowError } from '../../shared/coordinator/coord
 import { liveJobCounts } from '../../shared/coordinator/liveCounts.js';
 import { syncCountersFromLedger } from '../../shared/coordinator/syncFromLedger.js';
 import { jobCounts, type JobCounts } from '../../shared/ledger/ranges.js';
-import { FINAL_JOB_STATES, jobEvents, runningSeconds, type JobEvent, type JobRow } from '../../shared/ledger/jobs.js';
+import type { JobRow } from '../../shared/ledger/jobs.js';
+import { jobEvents, runningSeconds, type JobEvent } from '../../shared/ledger/jobEvents.js';
+import { FINAL_JOB_STATES, SUCCEEDED_JOB_STATES, WAITING_JOB_STATES, WORKING_JOB_STATES } from '../../shared/ledger/states.js';
 import { throttleView, type ThrottleView } from '../throttle.js';
 import type { FleetNames } from '../../shared/names.js';
 import type { QueueInspector } from './queueInspector.js';
@@ -79,7 +81,7 @@ export async function collectJobStatus(deps: StatusDeps, job: JobRow, options: S
   const recentRate = await deps.coordinator.throughput(job.id);
   const consumers = await deps.coordinator.consumers(deps.heartbeatTtlSeconds);
   const live = consumers.filter((c) => c.alive);
-  const running = job.state === 'running' || job.state === 'enumerating';
+  const running = WORKING_JOB_STATES.includes(job.state);
   const seconds = await runningSeconds(deps.pool, job.id);
   // The ETA goes by the rate over running time only: paused time does not make it lie.
   const processed = counts.converted + counts.failed + counts.skipped;
@@ -95,10 +97,10 @@ export async function collectJobStatus(deps: StatusDeps, job: JobRow, options: S
     finishedAt: job.finishedAt?.toISOString() ?? null,
     ranges: { total: counts.rangesTotal, done: counts.rangesDone, failed: counts.rangesFailed, pending: counts.rangesPending,
       enumerationComplete: job.enumerationComplete },
-    progress: job.state === 'completed' ? 1 : estimateProgress(planning),
+    progress: SUCCEEDED_JOB_STATES.includes(job.state) ? 1 : estimateProgress(planning),
     tracks: { converted: counts.converted, failed: counts.failed, skipped: counts.skipped },
     ratePerSecond: Math.round(running ? recentRate : runningRate),
-    etaSeconds: running || job.state === 'paused' ? estimateEta(estimateRowsRemaining(planning), runningRate || recentRate) : job.finishedAt ? 0 : null,
+    etaSeconds: running || WAITING_JOB_STATES.includes(job.state) ? estimateEta(estimateRowsRemaining(planning), runningRate || recentRate) : job.finishedAt ? 0 : null,
     queue: await queueFigures(deps.queues, live.reduce((n, c) => n + c.currentRanges.length, 0)),
     consumers: {
       live: live.length, lost: consumers.length - live.length,

@@ -1,15 +1,7 @@
 import type { Channel } from 'amqplib';
+import { readQueueDepth, type QueueDepth } from '../../shared/amqp/queueDepth.js';
+import { TransientError } from '../../shared/errors.js';
 import type { FleetNames } from '../../shared/names.js';
-
-/** Depth of the data plane, as `backfill status` reports it, plus the consumers the broker sees. */
-export interface QueueDepth {
-  ready: number;
-  /** Ranges the live consumers report in hand: AMQP's queue.declare does not report unacked messages. */
-  unacked: number;
-  retrying: number;
-  deadLetter: number;
-  brokerConsumers: number;
-}
 
 /** A channel for inspection and how to let it go (a dashboard also closes the connection it opened for it). */
 export interface InspectionChannel {
@@ -44,12 +36,7 @@ export class QueueInspector {
       return null;
     }
     try {
-      const { channel } = link;
-      const work = await channel.checkQueue(this.names.workQueue);
-      const dead = await channel.checkQueue(this.names.deadQueue);
-      let retrying = 0;
-      for (let attempt = 1; attempt < this.maxAttempts; attempt++) retrying += (await channel.checkQueue(this.names.retryQueue(attempt))).messageCount;
-      return { ready: work.messageCount, unacked: inHand, retrying, deadLetter: dead.messageCount, brokerConsumers: work.consumerCount };
+      return await readQueueDepth(link.channel, this.names, this.maxAttempts, inHand);
     } catch {
       this.forget(link);
       return null;
@@ -64,7 +51,7 @@ export class QueueInspector {
 
   private channel(): Promise<InspectionChannel> {
     if (!this.current) {
-      if (this.failedAt > 0 && performance.now() - this.failedAt < REOPEN_AFTER_MS) return Promise.reject(new Error('broker recently unreachable'));
+      if (this.failedAt > 0 && performance.now() - this.failedAt < REOPEN_AFTER_MS) return Promise.reject(new TransientError('service_unavailable', 'broker recently unreachable'));
       const opening = this.open().then((link) => {
         link.channel.on('error', () => undefined);
         link.channel.on('close', () => {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { JobCounts } from '../ledger/ranges.js';
 import type { Coordinator, JobProgress } from './coordinator.js';
-import { plannedRangesAfter } from './ledgerReads.js';
+import { plannedRangesAfter } from '../ledger/ranges.js';
 import { rebuildCountersFromLedger } from './syncFromLedger.js';
 
 /** Reads before giving up on the coordinator for this call (each one lost its counters to a flush or reset). */

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Coordinator } from './coordinator.js';
-import { rangesForCounters } from './ledgerReads.js';
+import { rangesForCounters } from '../ledger/ranges.js';
 
 /**
  * Make sure the job's counters are built: when Redis does not have them (never built, a flush, a restart

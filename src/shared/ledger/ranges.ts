@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { LedgerRange, PlannedRangeTotals } from '../coordinator/coordinator.js';
 import { PermanentError } from '../errors.js';
 import {
   FINISHED_RANGE_STATES, OPEN_RANGE_STATES, PLANNABLE_JOB_STATES, sqlState, sqlStateList, type FinishedRangeState, type JobState, type RangeState,
@@ -267,4 +268,29 @@ export async function lockDoneRange(client: pg.PoolClient, jobId: number, rangeI
   const { rowCount } = await client.query(
     `SELECT 1 FROM backfill_ranges WHERE job_id = $1 AND range_id = $2 AND state = ${sqlState('done')} FOR UPDATE`, [jobId, rangeId]);
   return rowCount === 1;
+}
+
+// The coordinator's counters are built from these two reads. Both go by the (job_id, range_id) key, so
+// catching up reads only the ranges planned since the last read, never the whole job.
+
+/** Every range of a job with what the counters need: read once when the counters are (re)built. */
+export async function rangesForCounters(db: pg.Pool | pg.PoolClient, jobId: number): Promise<LedgerRange[]> {
+  const { rows } = await db.query<LedgerRange>(
+    `SELECT range_id::float8 AS "rangeId", CASE WHEN state = ANY($2::text[]) THEN state ELSE 'open' END AS state,
+            planned_rows::float8 AS "plannedRows", end_id::float8 AS "endId", coalesce(converted, 0)::float8 AS converted,
+            coalesce(failed, 0)::float8 AS failed, coalesce(skipped, 0)::float8 AS skipped
+       FROM backfill_ranges WHERE job_id = $1 ORDER BY range_id`,
+    [jobId, FINISHED_RANGE_STATES],
+  );
+  return rows;
+}
+
+/** Ranges planned after `afterRangeId` (planning appends ranges in range id order, without gaps). */
+export async function plannedRangesAfter(db: pg.Pool | pg.PoolClient, jobId: number, afterRangeId: number): Promise<PlannedRangeTotals[]> {
+  const { rows } = await db.query<PlannedRangeTotals>(
+    `SELECT range_id::float8 AS "rangeId", planned_rows::float8 AS "plannedRows", end_id::float8 AS "endId"
+       FROM backfill_ranges WHERE job_id = $1 AND range_id > $2 ORDER BY range_id`,
+    [jobId, afterRangeId],
+  );
+  return rows;
 }
