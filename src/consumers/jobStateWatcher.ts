@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { JobStateAnnouncement } from '../shared/coordinator/coordinator.js';
+import { jobStateAndRangeSize } from '../shared/ledger/jobs.js';
 import { STOPPED_JOB_STATES, WAITING_JOB_STATES, type JobState } from '../shared/ledger/states.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -56,12 +57,10 @@ export class JobStateWatcher {
   }
 
   async fromLedger(jobId: number): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ state: string; range_size: number }>(
-      'SELECT state, range_size::float8 AS range_size FROM backfill_jobs WHERE id = $1', [jobId]);
-    const row = rows[0];
+    const row = await jobStateAndRangeSize(this.pool, jobId);
     if (row) {
       this.states.set(jobId, row.state);
-      this.rangeSizes.set(jobId, row.range_size);
+      this.rangeSizes.set(jobId, row.rangeSize);
     }
     return row?.state;
   }

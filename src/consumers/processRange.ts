@@ -2,6 +2,8 @@ import type pg from 'pg';
 import { createLegacyConverter } from '../shared/conversion/convert.js';
 import { PermanentError } from '../shared/errors.js';
 import { createdByOfJob } from '../shared/names.js';
+import { jobStateForShare } from '../shared/ledger/jobs.js';
+import { lockRangeForWork, markRangeDone, type RangeForWork } from '../shared/ledger/rangeWork.js';
 import type { RangeMessage } from '../shared/rangeMessage.js';
 import type { RangePhase } from '../shared/metrics/rangeObserver.js';
 import { verdictFor } from './jobStateWatcher.js';
@@ -27,23 +29,6 @@ export interface ProcessOptions {
   onPhase?: (phase: RangePhase, ms: number) => void;
 }
 
-interface LedgerRange {
-  state: string;
-  start_id: number;
-  end_id: number;
-  job_state: string;
-  min_id: number | null;
-  max_id: number | null;
-  analysis_version: string;
-}
-
-/** Lock the range row first: a duplicate delivery handled by another consumer waits here, then sees `done`. */
-const LOCK_RANGE_SQL = `
-  SELECT r.state, r.start_id::float8 AS start_id, r.end_id::float8 AS end_id, j.state AS job_state,
-         j.min_id::float8 AS min_id, j.max_id::float8 AS max_id, j.analysis_version
-    FROM backfill_ranges r JOIN backfill_jobs j ON j.id = r.job_id
-   WHERE r.job_id = $1 AND r.range_id = $2
-     FOR UPDATE OF r`;
 
 /**
  * A blob above the size limit is not read at all: PostgreSQL measures it (octet_length reads the stored size,
@@ -56,25 +41,7 @@ const READ_CHUNK_SQL = `
          ${hasAnalysisValues('t')} AS had_values
     FROM tracks t WHERE t.id BETWEEN $1 AND $2 ORDER BY t.id LIMIT $4`;
 
-/**
- * A range run again by `retry-failed --rows` keeps the tracks it converted before: they now come back as
- * "already converted" (skipped), so they move from skipped to converted. On a first run `converted` is NULL.
- */
-const MARK_DONE_SQL = `
-  UPDATE backfill_ranges
-     SET state = 'done', converted = coalesce(converted, 0) + $3, failed = $4,
-         skipped = greatest($5 - coalesce(converted, 0), 0), duration_ms = $6, last_error = NULL, finished_at = now()
-   WHERE job_id = $1 AND range_id = $2
-  RETURNING converted::float8 AS converted, failed::float8 AS failed, skipped::float8 AS skipped`;
 
-/**
- * The job's state, read again under a share lock on its row right before the range is marked done. Cancel and
- * rollback move the job with an UPDATE of that row, so they wait for a range that holds the lock, and a range
- * whose job stopped meanwhile (its consumer froze past its heartbeat) sees it here and commits nothing.
- * Taken at the end, not at the start: the lock then lasts one statement and the COMMIT, so pause, throttle and
- * cancel wait milliseconds for ranges in flight, and share lockers overlapping end to end cannot starve them.
- */
-const LOCK_JOB_SQL = 'SELECT state FROM backfill_jobs WHERE id = $1 FOR SHARE';
 
 /**
  * Process one range in ONE transaction: check it against the ledger, read its rows, convert them with
@@ -129,8 +96,8 @@ export async function processRange(pool: pg.Pool, message: RangeMessage, options
 }
 
 /** The ledger must know the range exactly as the message states it; anything else is forged or stale. */
-async function lockRange(client: pg.PoolClient, message: RangeMessage): Promise<LedgerRange> {
-  const { rows } = await client.query<LedgerRange>(LOCK_RANGE_SQL, [message.jobId, message.rangeId]);
+async function lockRange(client: pg.PoolClient, message: RangeMessage): Promise<RangeForWork> {
+  const rows = await lockRangeForWork(client, message.jobId, message.rangeId);
   const ledger = rows[0];
   if (!ledger) throw new PermanentError('unknown_range', `job ${message.jobId} has no range ${message.rangeId}`);
   if (ledger.start_id !== message.startId || ledger.end_id !== message.endId) {
@@ -166,7 +133,7 @@ type RangeRow = { id: number; analysis_data: string | null; oversized_bytes: num
  * — every default range — is one read and one write, as before chunking.
  */
 async function convertAndWrite(
-  client: pg.PoolClient, message: RangeMessage, ledger: LedgerRange, options: ProcessOptions,
+  client: pg.PoolClient, message: RangeMessage, ledger: RangeForWork, options: ProcessOptions,
 ): Promise<RangeWrite> {
   const started = performance.now();
   const convert = createLegacyConverter({
@@ -198,7 +165,7 @@ async function convertAndWrite(
 }
 
 async function convertAndWriteChunk(
-  client: pg.PoolClient, message: RangeMessage, ledger: LedgerRange, rows: RangeRow[],
+  client: pg.PoolClient, message: RangeMessage, ledger: RangeForWork, rows: RangeRow[],
   convert: ReturnType<typeof createLegacyConverter>, options: ProcessOptions, phases: { convert: number; write: number },
 ): Promise<{ converted: number; skipped: number; errors: RowError[] }> {
   const convertStarted = performance.now();
@@ -234,14 +201,12 @@ async function convertAndWriteChunk(
 }
 
 async function lockJob(client: pg.PoolClient, jobId: number): Promise<string> {
-  const { rows } = await client.query<{ state: string }>(LOCK_JOB_SQL, [jobId]);
-  return rows[0]?.state ?? 'missing';
+  return (await jobStateForShare(client, jobId)) ?? 'missing';
 }
 
 /** Mark the range done; returns the range's totals as the ledger now holds them (a re-run range adds to what it converted before). */
 async function markDone(client: pg.PoolClient, message: RangeMessage, written: RangeWrite): Promise<RangeOutcome> {
-  const { rows } = await client.query<{ converted: number; failed: number; skipped: number }>(MARK_DONE_SQL,
-    [message.jobId, message.rangeId, written.converted, written.failed, written.skipped, written.durationMs]);
-  const totals = rows[0] ?? { converted: written.converted, failed: written.failed, skipped: written.skipped };
+  const totals = (await markRangeDone(client, message.jobId, message.rangeId, written))
+    ?? { converted: written.converted, failed: written.failed, skipped: written.skipped };
   return { kind: 'done', ...totals, durationMs: written.durationMs, errors: written.recentErrors };
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { ConvertedRecord } from '../shared/conversion/types.js';
 import { SCORE_COLUMNS } from '../shared/db/schemaSpec.js';
+import { insertRowErrors } from '../shared/ledger/errors.js';
 import { valuesOfTrack } from '../shared/ledger/trackValues.js';
 import { TransientError } from '../shared/errors.js';
 import { isHistoryDuplicate, isRowDataError } from './pgErrors.js';
@@ -123,13 +124,6 @@ export const WRITE_CONVERTED_SQL = `${inputAndInsert(ON_CONFLICT_SKIP)}, seen AS
 /** Tries of the write with snapshots before the range is given up to the retry queue (rows kept moving). */
 const SNAPSHOT_WRITE_TRIES = 5;
 
-/** Row errors of a range, with the track's file path, once per (job, track). */
-const WRITE_ERRORS_SQL = `
-  INSERT INTO backfill_errors (job_id, range_id, track_id, file_path, code, key, message)
-  SELECT $1, $2, e.track_id, t.file_path, e.code, e.key, e.message
-    FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) AS e(track_id, code, key, message)
-    LEFT JOIN tracks t ON t.id = e.track_id
-  ON CONFLICT (job_id, track_id) DO NOTHING`;
 
 /**
  * Write converted rows; returns how many were newly converted. A row PostgreSQL refuses never fails
@@ -208,8 +202,5 @@ function convertedParams(rows: ConvertedRow[], ctx: HistoryContext): unknown[] {
 
 export async function writeRowErrors(client: pg.PoolClient, ctx: HistoryContext, errors: RowError[]): Promise<void> {
   if (errors.length === 0) return;
-  await client.query(WRITE_ERRORS_SQL, [
-    ctx.jobId, ctx.rangeId,
-    errors.map((e) => e.trackId), errors.map((e) => e.code), errors.map((e) => e.key), errors.map((e) => e.message),
-  ]);
+  await insertRowErrors(client, ctx.jobId, ctx.rangeId, errors);
 }

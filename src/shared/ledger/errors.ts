@@ -45,3 +45,22 @@ export async function errorSummary(db: pg.Pool, jobId: number): Promise<ErrorCod
   );
   return rows;
 }
+
+/** Row errors of a range, with the track's file path, once per (job, track). */
+const INSERT_ROW_ERRORS_SQL = `
+  INSERT INTO backfill_errors (job_id, range_id, track_id, file_path, code, key, message)
+  SELECT $1, $2, e.track_id, t.file_path, e.code, e.key, e.message
+    FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) AS e(track_id, code, key, message)
+    LEFT JOIN tracks t ON t.id = e.track_id
+  ON CONFLICT (job_id, track_id) DO NOTHING`;
+
+/** Record a range's row errors inside its transaction; a track already reported for the job is not reported again. */
+export async function insertRowErrors(
+  client: pg.PoolClient, jobId: number, rangeId: number,
+  errors: readonly { trackId: number; code: string; key: string | null; message: string }[],
+): Promise<void> {
+  if (errors.length === 0) return;
+  await client.query(INSERT_ROW_ERRORS_SQL, [
+    jobId, rangeId, errors.map((x) => x.trackId), errors.map((x) => x.code), errors.map((x) => x.key), errors.map((x) => x.message),
+  ]);
+}

@@ -269,3 +269,22 @@ export async function finishJobIfDone(db: pg.Pool | pg.PoolClient, jobId: number
   );
   return rows[0]?.state;
 }
+
+/**
+ * The job's state, read again under a share lock on its row right before the range is marked done. Cancel and
+ * rollback move the job with an UPDATE of that row, so they wait for a range that holds the lock, and a range
+ * whose job stopped meanwhile (its consumer froze past its heartbeat) sees it here and commits nothing.
+ * Taken at the end, not at the start: the lock then lasts one statement and the COMMIT, so pause, throttle and
+ * cancel wait milliseconds for ranges in flight, and share lockers overlapping end to end cannot starve them.
+ */
+export async function jobStateForShare(client: pg.PoolClient, jobId: number): Promise<JobState | undefined> {
+  const { rows } = await client.query<{ state: JobState }>('SELECT state FROM backfill_jobs WHERE id = $1 FOR SHARE', [jobId]);
+  return rows[0]?.state;
+}
+
+/** The job's state and range size, as a consumer caches them. */
+export async function jobStateAndRangeSize(db: pg.Pool | pg.PoolClient, jobId: number): Promise<{ state: JobState; rangeSize: number } | undefined> {
+  const { rows } = await db.query<{ state: JobState; rangeSize: number }>(
+    'SELECT state, range_size::float8 AS "rangeSize" FROM backfill_jobs WHERE id = $1', [jobId]);
+  return rows[0];
+}
