@@ -39,14 +39,25 @@ const portOrOff = z
   .refine((n) => n === null || n <= 65_535, 'must be off or a port number between 0 and 65535');
 const listenHost = z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'must be a host name or an IP address');
 
+/**
+ * Log levels in any case, and Python's names for two of them: the tool is often run from the application's
+ * directory, whose `.env` (read as ours) says `LOG_LEVEL=INFO` or `WARNING` for the application's own logging.
+ */
+function logLevelName(value: string): string {
+  const name = value.trim().toLowerCase();
+  return ({ warning: 'warn', critical: 'fatal' } as Record<string, string>)[name] ?? name;
+}
+
 const envSchema = z.object({
   DATABASE_URL: urlWithScheme(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/tracktion'),
   RABBITMQ_URL: urlWithScheme(['amqp', 'amqps']).default('amqp://guest:guest@127.0.0.1:5672'),
   REDIS_URL: urlWithScheme(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
   LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
-    })
+    .string()
+    .transform(logLevelName)
+    .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent (any case; WARNING and CRITICAL are read as warn and fatal)',
+    }))
     .default('info'),
   LOG_PRETTY: booleanFlag.default(false),
   TRACKTION_NAMESPACE: z

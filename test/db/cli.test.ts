@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
@@ -34,6 +34,26 @@ describe('db CLI', function () {
     expect(status.current).to.equal(null);
     expect(status.pending).to.deep.equal(status.known);
     expect(status.path).to.deep.equal({ direction: 'up', revisions: status.known });
+  });
+
+  it('db status works from the application\'s directory: its .env (LOG_LEVEL=INFO, keys the tool does not use) is no error', async function () {
+    const appDir = await mkdtemp(join(tmpdir(), 'tm-app-'));
+    try {
+      // The application's own .env, as its v2.1 layout writes it (Python logging names, its own settings).
+      await writeFile(join(appDir, '.env'), [
+        'ENVIRONMENT=production', 'LOG_LEVEL=INFO', 'METRICS_ENABLED=true', 'AUDIT_LOG_ENABLED=false',
+        'DB_HOST=db.internal', 'DB_PORT=5432', 'JWT_EXPIRATION=3600', 'ENCRYPTION_MASTER_KEY=c2VjcmV0LWtleQ==',
+        'REDIS_URL=redis://127.0.0.1:6379/0', '',
+      ].join('\n'));
+      const appEnv: NodeJS.ProcessEnv = { ...env };
+      delete appEnv.TRACKTION_ENV_FILE;
+      delete appEnv.LOG_LEVEL;
+      const result = await runCli(['db', 'status', '--json'], { env: appEnv, cwd: appDir });
+      expect(result.code, result.stderr).to.equal(0);
+      expect((JSON.parse(result.stdout) as StatusJson).known.length).to.be.greaterThan(0);
+    } finally {
+      await rm(appDir, { recursive: true, force: true });
+    }
   });
 
   it('db plan prints the SQL of pending revisions: timeouts first, concurrent indexes, NOT VALID then VALIDATE', async function () {

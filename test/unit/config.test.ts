@@ -16,6 +16,12 @@ describe('configuration', () => {
     expect(loadConfig({ LOG_LEVEL: '' }).LOG_LEVEL).to.equal('info');
   });
 
+  it('reads log levels in any case, and the application\'s Python names WARNING and CRITICAL', () => {
+    const level = (LOG_LEVEL: string) => loadConfig({ LOG_LEVEL }).LOG_LEVEL;
+    expect(['INFO', 'Debug', ' error ', 'WARNING', 'warning', 'CRITICAL', 'WARN'].map(level))
+      .to.deep.equal(['info', 'debug', 'error', 'warn', 'warn', 'fatal', 'warn']);
+  });
+
   it('names every bad variable and its rule, never the value', () => {
     const secret = 'postgres-but-wrong://admin:hunter2@db/x';
     let error: unknown;
