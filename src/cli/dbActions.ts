@@ -68,9 +68,14 @@ async function change(direction: 'up' | 'down', options: ChangeOptions): Promise
       if (direction === 'up') process.stdout.write(await planSql(revisionClasses(allMigrations, path.revisions)));
       else printLine(`-- would revert: ${path.revisions.join(', ') || 'nothing'}`);
     }
+    // Nothing to do changes nothing: no pre-flight verdict can make that unsafe.
+    if (!options.dryRun && path.direction === 'none') {
+      printMessage(`schema is at ${path.target}: nothing to do`);
+      return;
+    }
     enforceVerdicts(verdicts, options.force ?? false);
-    if (options.dryRun || path.direction === 'none') {
-      printMessage(options.dryRun ? 'dry run: nothing was changed' : `schema is at ${path.target}: nothing to do`);
+    if (options.dryRun) {
+      printMessage('dry run: nothing was changed');
       return;
     }
     if (options.backup) printBackup(await timed(db.logger, 'backup', () => backupDatabase(db.url, db.config.BACKUP_DIR)));

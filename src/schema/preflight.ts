@@ -5,11 +5,12 @@ import type pg from 'pg';
 import { PreflightError } from './errors.js';
 
 /**
- * Pre-flight checks before `db migrate` / `db rollback`. Each check gives a verdict: `ok`, `warn` (stops the
- * command unless --force), `abort` (always stops), or `skip`. Nothing is changed by any check.
+ * Pre-flight checks before `db migrate` / `db rollback`. Each check gives a verdict: `ok`, `note` (said, never
+ * stops), `warn` (stops the command unless --force), `abort` (always stops), or `skip`. Nothing is changed by any
+ * check, and a command with nothing to do is not stopped by any of them.
  */
 
-export type VerdictStatus = 'ok' | 'warn' | 'abort' | 'skip';
+export type VerdictStatus = 'ok' | 'note' | 'warn' | 'abort' | 'skip';
 
 export interface Verdict {
   check: string;
@@ -40,12 +41,16 @@ const LONG_TRANSACTIONS_SQL = `
     AND xact_start < now() - make_interval(secs => $1::int)
   ORDER BY xact_start`;
 
-/** Other client sessions connected to this database; $1 = LIKE patterns of our own application names. */
+/**
+ * Other client sessions connected to this database, busy ones first; $1 = LIKE patterns of our own application
+ * names. Never their query text (see LONG_TRANSACTIONS_SQL).
+ */
 const OTHER_CONNECTIONS_SQL = `
-  SELECT count(*)::int AS n
+  SELECT pid, application_name, state
   FROM pg_stat_activity
   WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
-    AND NOT (application_name LIKE ANY ($1::text[]))`;
+    AND NOT (application_name LIKE ANY ($1::text[]))
+  ORDER BY (state = 'idle'), pid`;
 
 const DATABASE_SIZE_SQL = 'SELECT pg_database_size(current_database())::bigint AS bytes';
 
@@ -81,12 +86,20 @@ export async function checkLongTransactions(pool: pg.Pool, thresholdSeconds: num
   };
 }
 
+/**
+ * A live library always has the application's pool connected: above the threshold this is said, never a stop
+ * (the steps are online and wait for locks only up to their lock timeout). The busy sessions are named.
+ */
 export async function checkConnections(pool: pg.Pool, max: number, own: string[]): Promise<Verdict> {
-  const { rows } = await pool.query<{ n: number }>(OTHER_CONNECTIONS_SQL, [own]);
-  const n = rows[0]?.n ?? 0;
-  return n > max
-    ? { check: 'active connections', status: 'warn', detail: `${n} other connections (threshold ${max}): the database is in use` }
-    : { check: 'active connections', status: 'ok', detail: `${n} other connections (threshold ${max})` };
+  const { rows } = await pool.query<{ pid: number; application_name: string; state: string | null }>(OTHER_CONNECTIONS_SQL, [own]);
+  const n = rows.length;
+  if (n <= max) return { check: 'active connections', status: 'ok', detail: `${n} other connections (threshold ${max})` };
+  const busy = rows.filter((r) => r.state !== 'idle');
+  const named = busy.slice(0, 5).map((r) => `pid ${r.pid} (application "${r.application_name}", ${r.state ?? 'unknown'})`).join('; ');
+  return {
+    check: 'active connections', status: 'note',
+    detail: `${n} other connections (threshold ${max}): the database is in use; ${busy.length} busy${busy.length ? `: ${named}` : ''} — going ahead (online steps, bounded lock waits)`,
+  };
 }
 
 /** The backup needs room: free space where it goes must exceed the database size, and the disk not be too full. */

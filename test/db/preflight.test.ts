@@ -5,7 +5,7 @@ import { enforceVerdicts, runPreflight, type PreflightOptions } from '../../src/
 import { migrationStatus } from '../../src/schema/migrator.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, testEnv, type TestDatabase } from '../helpers/isolation.js';
-import { openSession, silentLogger } from './catalog.js';
+import { BASELINE, openSession, silentLogger } from './catalog.js';
 import { waitFor } from '../helpers/waitFor.js';
 import { allMigrations } from '../../migrations/index.js';
 
@@ -71,14 +71,50 @@ describe('db pre-flight', function () {
     expect((await migrationStatus(db.url, allMigrations, silentLogger)).applied).to.deep.equal([]);
   });
 
-  it('warns above the connection threshold: stops without --force, goes ahead with it', async function () {
+  it('notes connections above the threshold, naming the busy ones, and never stops for them', async function () {
     other = await openSession(db.url, 'tm-test-other-client');
+    await other.query('BEGIN');
+    await other.query('SELECT 1');
+    const pid = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
     const verdicts = await runPreflight(pool, { ...options, maxConnections: 0 });
     const connections = verdicts.find((v) => v.check === 'active connections');
-    expect(connections?.status).to.equal('warn');
-    expect(connections?.detail).to.equal('1 other connections (threshold 0): the database is in use');
-    expect(() => enforceVerdicts(verdicts, false)).to.throw(/re-run with --force/);
-    expect(() => enforceVerdicts(verdicts, true)).not.to.throw();
+    expect(connections?.status).to.equal('note');
+    expect(connections?.detail).to.equal(
+      `1 other connections (threshold 0): the database is in use; 1 busy: pid ${pid} (application "tm-test-other-client", idle in transaction) — going ahead (online steps, bounded lock waits)`);
+    expect(() => enforceVerdicts(verdicts, false)).not.to.throw();
+    await other.query('ROLLBACK');
+  });
+
+  it('`db migrate` on a live library (10 idle and 2 busy application connections) goes ahead with a note', async function () {
+    const live = await createTestDatabase('tm_db_preflight_live');
+    const sessions: pg.Client[] = [];
+    try {
+      for (let i = 0; i < 12; i++) sessions.push(await openSession(live.url, 'tracktion-app'));
+      for (const busy of sessions.slice(0, 2)) {
+        await busy.query('BEGIN');
+        await busy.query('SELECT 1');
+      }
+      const env = testEnv({ DATABASE_URL: live.url });
+      const result = await runCli(['db', 'migrate', '--to', BASELINE], { env });
+      expect(result.code, result.stderr).to.equal(0);
+      expect(result.stderr, result.stderr).to.match(/pre-flight {2}NOTE +active connections: 12 other connections \(threshold 5\): the database is in use; 2 busy: pid \d+ \(application "tracktion-app", idle in transaction\); pid \d+/);
+      expect((await migrationStatus(live.url, allMigrations, silentLogger)).applied).to.deep.equal([BASELINE]);
+    } finally {
+      await Promise.all(sessions.map((s) => s.end()));
+      await live.drop();
+    }
+  });
+
+  it('nothing to do is never stopped by the pre-flight, even by an old transaction', async function () {
+    const env = testEnv({ DATABASE_URL: db.url, PREFLIGHT_LONG_TRANSACTION_SECONDS: '1' });
+    expect((await runCli(['db', 'migrate', '--to', BASELINE], { env })).code).to.equal(0);
+    other = await openSession(db.url, 'tm-test-long-tx');
+    await other.query('BEGIN');
+    await other.query('SELECT txid_current()');
+    await waitForTransactionOlderThan(1);
+    const again = await runCli(['db', 'migrate', '--to', BASELINE], { env });
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stderr).to.match(/nothing to do/);
   });
 
   it('checks the backup disk only when a backup is asked for, and aborts above the used-space limit', async function () {
