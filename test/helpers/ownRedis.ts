@@ -7,26 +7,59 @@ import { Redis } from 'ioredis';
  */
 export class OwnRedis {
   private child: ChildProcess | undefined;
-  readonly port = 20000 + Math.floor(Math.random() * 20000);
-  readonly url = `redis://127.0.0.1:${this.port}`;
+  private currentPort: number;
+  private started = false;
 
+  /** `port`: the port to try first (tests of this helper); a random one by default. */
+  constructor(port?: number) {
+    this.currentPort = port ?? randomPort();
+  }
+
+  get port(): number {
+    return this.currentPort;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.currentPort}`;
+  }
+
+  /**
+   * Start the server and wait until it answers as itself (INFO's process_id is our child's pid): on a random
+   * port another process may hold the port already, and its answers must not be taken for ours. A first start
+   * then moves to another port; a restart keeps its port, as a failover would.
+   */
   async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    for (let attempt = 1; ; attempt++) {
+      if (await this.launch()) {
+        this.started = true;
+        return;
+      }
+      if (this.started || attempt >= 5) throw new Error(`redis-server did not start on port ${this.currentPort}`);
+      this.currentPort = randomPort();
+    }
+  }
+
+  private async launch(): Promise<boolean> {
+    const child = spawn('redis-server', ['--port', String(this.currentPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.child = child;
     const deadline = Date.now() + 10_000;
-    for (;;) {
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) return false;
       const client = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
       client.on('error', () => undefined);
       try {
         await client.connect();
-        await client.ping();
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 100));
+        const pid = /process_id:(\d+)/.exec(await client.info('server'))?.[1];
+        if (Number(pid) === child.pid) return true;
+      } catch {
+        // Not up yet: try again.
       } finally {
         client.disconnect();
       }
+      await new Promise((r) => setTimeout(r, 100));
     }
+    child.kill('SIGKILL');
+    return false;
   }
 
   async flushAll(): Promise<void> {
@@ -64,4 +97,8 @@ export class OwnRedis {
     this.child.kill('SIGTERM');
     await exited;
   }
+}
+
+function randomPort(): number {
+  return 20000 + Math.floor(Math.random() * 20000);
 }
