@@ -12,6 +12,9 @@
  */
 const room = (name) => `^src/${name}/`;
 const forbid = (name, from, to, comment) => ({ name, severity: 'error', comment, from: { path: from }, to: { path: to } });
+/** Room `name` may import none of `rooms`, nor migrations/, tools/ or test/ (the entry points' business). */
+const forbidRooms = (name, from, rooms, comment) =>
+  forbid(name, room(from), `^(src/(${rooms.join('|')})/|migrations/|tools/|test/)`, comment);
 
 module.exports = {
   forbidden: [
@@ -19,19 +22,19 @@ module.exports = {
       from: {}, to: { circular: true } },
     forbid('shared-imports-upward', room('shared'), '^(src/(?!shared/)|migrations/|tools/|test/)',
       'src/shared holds what producer and consumers share; it imports nothing of the rooms above it.'),
-    forbid('schema-imports-upward', room('schema'), '^(src/(producer|consumers|operations|cli|dashboard|demo|upgrades)/|migrations/|tools/|test/)',
+    forbidRooms('schema-imports-upward', 'schema', ['producer', 'consumers', 'operations', 'cli', 'dashboard', 'demo', 'upgrades'],
       'The schema tool takes its revision list as a parameter; only entry points wire migrations/ into it.'),
-    forbid('operations-imports-upward', room('operations'), '^(src/(producer|consumers|cli|dashboard|demo|upgrades|schema)/|migrations/|tools/|test/)',
+    forbidRooms('operations-imports-upward', 'operations', ['producer', 'consumers', 'cli', 'dashboard', 'demo', 'upgrades', 'schema'],
       'The control plane is shared by the CLI, the dashboard and the producer; it imports none of them.'),
-    forbid('producer-imports-sideways', room('producer'), '^(src/(consumers|cli|dashboard|demo|upgrades|schema)/|migrations/|tools/|test/)',
+    forbidRooms('producer-imports-sideways', 'producer', ['consumers', 'cli', 'dashboard', 'demo', 'upgrades', 'schema'],
       'The producer plans and publishes; what the consumers also need lives in src/shared.'),
-    forbid('consumers-import-sideways', room('consumers'), '^(src/(producer|operations|cli|dashboard|demo|upgrades|schema)/|migrations/|tools/|test/)',
+    forbidRooms('consumers-import-sideways', 'consumers', ['producer', 'operations', 'cli', 'dashboard', 'demo', 'upgrades', 'schema'],
       'A consumer needs only the shared platform and contracts.'),
-    forbid('upgrades-import-sideways', room('upgrades'), '^(src/(producer|consumers|operations|cli|dashboard|demo|schema)/|migrations/|tools/|test/)',
+    forbidRooms('upgrades-import-sideways', 'upgrades', ['producer', 'consumers', 'operations', 'cli', 'dashboard', 'demo', 'schema'],
       'File upgrades are independent of the fleet and the schema.'),
-    forbid('dashboard-imports-sideways', room('dashboard'), '^(src/(producer|consumers|cli|demo|upgrades|schema)/|migrations/|tools/|test/)',
+    forbidRooms('dashboard-imports-sideways', 'dashboard', ['producer', 'consumers', 'cli', 'demo', 'upgrades', 'schema'],
       'The dashboard reads status and calls the control plane; it imports no process or command.'),
-    forbid('demo-imports-sideways', room('demo'), '^(src/(cli|dashboard)/|migrations/|tools/|test/)',
+    forbidRooms('demo-imports-sideways', 'demo', ['cli', 'dashboard'],
       'The demo is started by the CLI, which hands it the revision list.'),
     forbid('src-imports-tools-or-tests', '^src/', '^(tools/|test/)', 'Shipped code never imports benchmarks or tests.'),
     forbid('migrations-import-upward', '^migrations/', '^(src/(?!schema/|shared/)|tools/|test/)',

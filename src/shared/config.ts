@@ -128,7 +128,7 @@ export type Env = Record<string, string | undefined>;
 export function loadConfig(env: Env): Config {
   const result = checkedEnvSchema.safeParse(dropEmpty(env));
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    const problems = result.error.issues.map((problem) => `${problem.path.join('.')}: ${problem.message}`);
     throw new ConfigError(`bad configuration — ${problems.join('; ')}`);
   }
   return Object.freeze(result.data);
