@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { zodProblems } from './zodProblems.js';
 
 /**
  * The one place that reads the environment. Every variable is declared here with its default and rule;
@@ -128,7 +129,7 @@ export type Env = Record<string, string | undefined>;
 export function loadConfig(env: Env): Config {
   const result = checkedEnvSchema.safeParse(dropEmpty(env));
   if (!result.success) {
-    const problems = result.error.issues.map((problem) => `${problem.path.join('.')}: ${problem.message}`);
+    const problems = zodProblems(result.error);
     throw new ConfigError(`bad configuration — ${problems.join('; ')}`);
   }
   return Object.freeze(result.data);

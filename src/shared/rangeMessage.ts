@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zodProblems } from './zodProblems.js';
 
 /**
  * The range message — the data plane's one contract, validated by this schema on both ends.
@@ -40,8 +41,7 @@ export function parseRangeMessage(body: Buffer): ParsedMessage {
   }
   const result = rangeMessageSchema.safeParse(json);
   if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`);
-    return { ok: false, reason: `malformed: ${issues.join('; ')}`.slice(0, 500) };
+    return { ok: false, reason: `malformed: ${zodProblems(result.error, '(message)').join('; ')}`.slice(0, 500) };
   }
   return { ok: true, message: result.data };
 }
