@@ -5,7 +5,7 @@ import pg from 'pg';
 import { deleteTopology } from '../../src/shared/amqp/topology.js';
 import { fleetNames } from '../../src/shared/names.js';
 import { runCli } from '../helpers/cli.js';
-import { ADMIN_DATABASE_URL, TEST_RABBITMQ_URL, TEST_REDIS_URL, testEnv, uniqueName } from '../helpers/isolation.js';
+import { ADMIN_DATABASE_URL, dropDatabase, TEST_RABBITMQ_URL, TEST_REDIS_URL, testEnv, uniqueName } from '../helpers/isolation.js';
 
 const TRACKS = 3000;
 
@@ -28,13 +28,7 @@ describe('demo (smoke run)', function () {
   const namespace = uniqueName('tmdemo').replace(/_/g, '-');
 
   after(async () => {
-    const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    } finally {
-      await admin.end();
-    }
+    await dropDatabase(database);
     // The demo runs its fleet under `<namespace>-demo`.
     const demoNamespace = `${namespace}-demo`;
     const connection = await amqp.connect(TEST_RABBITMQ_URL);

@@ -42,13 +42,7 @@ export async function createTestDatabase(prefix = 'tm_test'): Promise<TestDataba
     url: urlForDatabase(name),
     async drop() {
       if (process.env.KEEP_TEST_DB === '1') return;
-      const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
+      await dropDatabase(name);
     },
   };
 }
@@ -56,4 +50,15 @@ export async function createTestDatabase(prefix = 'tm_test'): Promise<TestDataba
 /** The environment a child process of the CLI needs to work inside one test's isolation. */
 export function testEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
   return { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', TRACKTION_ENV_FILE: '', ...overrides };
+}
+
+/** Drop a test's database, whoever is still connected to it. */
+export async function dropDatabase(name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
 }
