@@ -10,8 +10,9 @@ import { LedgerStateChecks1732500009000 } from './1732500009000-LedgerStateCheck
 import { HistoryKeyRepair1732500010000 } from './1732500010000-HistoryKeyRepair.js';
 
 /**
- * Every revision, oldest first. Append-only: a landed revision is never edited; a new one is imported
- * explicitly (ESM: no globs) and appended with a later timestamp.
+ * Every revision, oldest first. Append-only: what a landed revision does to a database it ran on is never
+ * changed (docs/development.md, "Adding a revision"); a new one is imported explicitly (ESM: no globs) and
+ * appended with a later timestamp.
  */
 export const allMigrations: MigrationClass[] = [Baseline1732500000000, AnalysisFields1732500001000, BackfillLedger1732500002000, BackfillOperations1732500003000, BackfillRole1732500004000,
   RequestToken1732500005000, FleetRoleStatsOnly1732500008000, LedgerStateChecks1732500009000, HistoryKeyRepair1732500010000];

@@ -105,6 +105,9 @@ function notes(catalog: Catalog, alembic: string | null): string[] {
         : `tracks.${spec.name} is ${row.type}, which the backfill cannot read (it expects ${spec.type} or alike)`);
     }
   }
+  if (tracks.find((c) => c.name === 'id')?.type === 'bigint') {
+    out.push('tracks.id is bigint while analysis_history.track_id is integer (as the application\'s revision has it): ids above 2147483647 cannot get history rows');
+  }
   const ours = new Set(COLUMNS.filter((c) => c.table === 'tracks').map((c) => c.name));
   const own = tracks.filter((c) => !ours.has(c.name)).map((c) => c.name);
   if (own.length) out.push(`tracks has ${own.length} column(s) of the application's (${own.join(', ')}): left as they are`);
