@@ -7,7 +7,7 @@ import { UsageError } from '../shared/errors.js';
 import { rangeSizeProblem } from '../shared/config.js';
 import { withFleet, type FleetContext } from './fleetContext.js';
 import { analysisVersionOption, intOption } from './options.js';
-import { formatTable, printJson, printLine, printMessage } from './output.js';
+import { formatTable, isStdoutClosed, printJson, printLine, printMessage, writeOut, writeOutDrained } from './output.js';
 import { formatStatus } from './statusFormat.js';
 import { watchStatus } from './statusWatch.js';
 import { waitForJob } from './backfillWait.js';
@@ -141,15 +141,16 @@ export function registerBackfillCommand(program: Command): void {
 async function printErrors(errors: AsyncIterable<{ trackId: number; filePath: string | null; code: string; key: string | null; message: string }>, format: 'json' | 'csv' | 'text'): Promise<void> {
   let first = true;
   const cell = process.stdout.isTTY ? (v: string | null) => (v === null ? null : printable(v)) : (v: string | null) => v;
-  if (format === 'json') process.stdout.write('[');
+  if (format === 'json') writeOut('[');
   if (format === 'csv') printLine('track_id,file_path,code,key,message');
   for await (const e of errors) {
-    if (format === 'json') process.stdout.write(`${first ? '' : ','}\n${safeJson({ trackId: e.trackId, filePath: e.filePath, code: e.code, key: e.key, message: e.message })}`);
-    else if (format === 'csv') printLine(toCsvLine([e.trackId, cell(e.filePath), cell(e.code), cell(e.key), cell(e.message)]));
-    else printLine([e.trackId, e.code, e.key ?? '-', e.filePath ?? '-', e.message].map((v) => printable(String(v))).join('\t'));
+    if (isStdoutClosed()) return; // the reader went away (`| head`): stop reading the ledger too
+    if (format === 'json') await writeOutDrained(`${first ? '' : ','}\n${safeJson({ trackId: e.trackId, filePath: e.filePath, code: e.code, key: e.key, message: e.message })}`);
+    else if (format === 'csv') await writeOutDrained(`${toCsvLine([e.trackId, cell(e.filePath), cell(e.code), cell(e.key), cell(e.message)])}\n`);
+    else await writeOutDrained(`${[e.trackId, e.code, e.key ?? '-', e.filePath ?? '-', e.message].map((v) => printable(String(v))).join('\t')}\n`);
     first = false;
   }
-  if (format === 'json') process.stdout.write(first ? ']\n' : '\n]\n');
+  if (format === 'json') writeOut(first ? ']\n' : '\n]\n');
 }
 
 /** The job named on the command line, or the latest one; a clear error when there is none. */

@@ -14,7 +14,7 @@ import { readLibraryState } from '../schema/libraryState.js';
 import { DELETE_OLDER_DUPLICATES_SQL, checkHistoryDuplicates, findHistoryDuplicates } from '../schema/historyDuplicates.js';
 import { printLibraryState } from './dbLibraryReport.js';
 import { printBackup, printStatus, printVerdicts, printVerify, targetVerdict } from './dbReport.js';
-import { printLine, printMessage } from './output.js';
+import { printLine, printMessage, writeOut } from './output.js';
 import { allMigrations } from '../../migrations/index.js';
 
 /** The db commands, wired from the shared/db modules. Every step is logged with its duration. */
@@ -68,7 +68,7 @@ async function change(direction: 'up' | 'down', options: ChangeOptions): Promise
     const verdicts = [targetVerdict(path), ...checks];
     printVerdicts(verdicts, options.force ?? false);
     if (options.dryRun) {
-      if (direction === 'up') process.stdout.write(await planSql(revisionClasses(allMigrations, path.revisions)));
+      if (direction === 'up') writeOut(await planSql(revisionClasses(allMigrations, path.revisions)));
       else printLine(`-- would revert: ${path.revisions.join(', ') || 'nothing'}`);
     }
     // Nothing to do changes nothing: no pre-flight verdict can make that unsafe.
@@ -140,14 +140,14 @@ export async function statusAction(options: { json?: boolean; to?: string }): Pr
 /** Pending SQL (needs the database), or every revision's SQL with --all (needs none: used by the squawk lint). */
 export async function planAction(options: { all?: boolean; to?: string }): Promise<void> {
   if (options.all) {
-    process.stdout.write(await planSql(allMigrations));
+    writeOut(await planSql(allMigrations));
     return;
   }
   await withDb(async (db) => {
     const status = await migrationStatus(db.url, allMigrations, db.logger, db.applicationName);
     const path = pathTo(status, resolveRevision(status.known, options.to, 'latest'));
     if (path.direction === 'down') throw new UsageError(`target ${path.target} is behind the current revision; db plan shows migrations only`);
-    process.stdout.write(await planSql(revisionClasses(allMigrations, path.revisions)));
+    writeOut(await planSql(revisionClasses(allMigrations, path.revisions)));
   });
 }
 

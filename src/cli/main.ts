@@ -6,9 +6,11 @@ import { CommanderError } from 'commander';
 import { getConfig } from '../shared/config.js';
 import { exitCodeFor, reportError } from './errorExit.js';
 import { buildProgram } from './program.js';
+import { endQuietlyWhenStdoutCloses } from './output.js';
 
 /** Entry point of `tracktion-migrate`: parse, run, map any failure to one stderr line and an exit code. */
 async function main(argv: string[]): Promise<number> {
+  endQuietlyWhenStdoutCloses();
   const program = buildProgram();
   // Subcommands inherit exitOverride so usage errors come back here as CommanderError (exit 64).
   program.commands.forEach(function override(cmd) {

@@ -1,11 +1,58 @@
-/** Data goes to stdout, messages to stderr: a script can pipe one and read the other. */
+import { errorCode } from '../shared/errors.js';
+
+/**
+ * Data goes to stdout, messages to stderr: a script can pipe one and read the other. Every write to stdout
+ * goes through here, so a reader that goes away (`| head -1`) ends the output quietly: the first EPIPE marks
+ * stdout closed, later writes are dropped, and a command that follows a job (`--watch`, `wait`) stops — as
+ * other line tools do on SIGPIPE — instead of dying with a stack trace.
+ */
+
+let stdoutClosed = false;
+
+/** Installed once by the CLI's entry point, before any command runs. */
+export function endQuietlyWhenStdoutCloses(): void {
+  process.stdout.on('error', (err: unknown) => {
+    if (errorCode(err) === 'EPIPE' || errorCode(err) === 'ERR_STREAM_DESTROYED') {
+      stdoutClosed = true;
+      return;
+    }
+    throw err;
+  });
+}
+
+/** True once the reader of stdout has gone: loops that print as they go stop. */
+export function isStdoutClosed(): boolean {
+  return stdoutClosed || process.stdout.destroyed;
+}
+
+/** Write text as it is (no newline added). */
+export function writeOut(text: string): void {
+  if (!isStdoutClosed()) process.stdout.write(text);
+}
+
+/**
+ * Write and wait while the pipe is full: a long export (a million row errors) stays at a pipe's worth of memory.
+ * Resolves at once when stdout has closed.
+ */
+export function writeOutDrained(text: string): Promise<void> {
+  if (isStdoutClosed() || process.stdout.write(text)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      process.stdout.off('drain', done);
+      process.stdout.off('close', done);
+      process.stdout.off('error', done);
+      resolve();
+    };
+    process.stdout.on('drain', done).on('close', done).on('error', done);
+  });
+}
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
+  writeOut(`${JSON.stringify(value)}\n`);
 }
 
 export function printLine(line = ''): void {
-  process.stdout.write(`${line}\n`);
+  writeOut(`${line}\n`);
 }
 
 export function printMessage(line: string): void {

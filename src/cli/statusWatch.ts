@@ -2,7 +2,7 @@ import { getJob } from '../shared/ledger/jobs.js';
 import { isFinalJobState } from '../shared/ledger/states.js';
 import { collectJobStatus, type StatusDeps } from '../operations/status/jobStatus.js';
 import type { FleetContext } from './fleetContext.js';
-import { printJson, printLine } from './output.js';
+import { isStdoutClosed, printJson, printLine, writeOut } from './output.js';
 import { formatStatus, progressLine } from './statusFormat.js';
 
 /**
@@ -16,12 +16,12 @@ export async function watchStatus(ctx: FleetContext, jobId: number, deps: Status
   const onSignal = () => { stop = true; };
   process.once('SIGINT', onSignal);
   try {
-    while (!stop) {
+    while (!stop && !isStdoutClosed()) {
       const job = await getJob(pool, jobId);
       if (!job) return;
       const status = await collectJobStatus(deps, job, { exact: options.exact });
       if (options.json) printJson(status);
-      else if (tty) process.stdout.write(`\x1b[H\x1b[2J${formatStatus(status)}\n`);
+      else if (tty) writeOut(`\x1b[H\x1b[2J${formatStatus(status)}\n`);
       else printLine(`${new Date().toISOString()} ${progressLine(status)}`);
       if (isFinalJobState(job.state)) return;
       await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
