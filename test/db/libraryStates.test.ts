@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { runCli } from '../helpers/cli.js';
-import { createTestDatabase, testEnv, type TestDatabase } from '../helpers/isolation.js';
+import { createTestDatabase } from '../helpers/isolation.js';
 import { ALEMBIC_ANALYSIS_REVISION, ALEMBIC_LEGACY_REVISION } from '../helpers/alembic.js';
 import { buildLibrary, LIBRARY_STATES, type LibraryState } from '../helpers/libraryFixtures.js';
-import { runJobInProcess } from '../fleet/inProcessJob.js';
+import { FleetHarness } from '../fleet/fleetHarness.js';
+import { enqueue } from '../fleet/jobCommands.js';
 import { expectDatabaseMatchesConversion } from '../fleet/expectedState.js';
 import type { RangeState } from '../../src/shared/ledger/states.js';
 
@@ -58,6 +59,15 @@ async function countVersion(pool: pg.Pool, version: string): Promise<{ tracks: n
   return { tracks: Number(row?.tracks), history: Number(row?.history) };
 }
 
+/** The job ends completed with every range done; otherwise the failure names the ranges' errors. */
+async function expectJobCompletes(fleet: FleetHarness, jobId: number): Promise<void> {
+  const state = await fleet.waitForJobEnd(jobId);
+  const { rows } = await fleet.pool.query<{ state: string; last_error: string | null; ranges: string }>(
+    'SELECT state, last_error, count(*) AS ranges FROM backfill_ranges WHERE job_id = $1 AND state <> $2 GROUP BY 1, 2',
+    [jobId, 'done' satisfies RangeState]);
+  expect({ state, rangesNotDone: rows }).to.deep.equal({ state: 'completed', rangesNotDone: [] });
+}
+
 async function expectVerifyPasses(env: NodeJS.ProcessEnv): Promise<void> {
   const result = await runCli(['db', 'verify'], { env });
   expect(result.stdout, result.stderr).not.to.match(/^FAIL /m);
@@ -67,22 +77,22 @@ async function expectVerifyPasses(env: NodeJS.ProcessEnv): Promise<void> {
 for (const state of LIBRARY_STATES) {
   describe(`upgrading a library in state ${state} (${TRACKS} tracks)`, function () {
     this.timeout(180_000);
-    let db: TestDatabase;
-    let pool: pg.Pool;
+    const fleet = new FleetHarness();
     let env: NodeJS.ProcessEnv;
     let backupDir: string;
 
     before(async function () {
-      db = await createTestDatabase('tm_library');
+      // The harness's setUp would make a library the tool created; this one is built as the field's are,
+      // then handed to the harness, whose tearDown drops it with the fleet's queues and keys.
+      fleet.db = await createTestDatabase('tm_library');
+      await buildLibrary(fleet.db.url, state, { tracks: TRACKS });
+      fleet.pool = new pg.Pool({ connectionString: fleet.db.url, max: 2 });
+      fleet.pool.on('error', () => undefined);
       backupDir = await mkdtemp(join(tmpdir(), 'tm-library-backups-'));
-      env = testEnv({ DATABASE_URL: db.url, BACKUP_DIR: backupDir });
-      await buildLibrary(db.url, state, { tracks: TRACKS });
-      pool = new pg.Pool({ connectionString: db.url, max: 2 });
-      pool.on('error', () => undefined);
+      env = fleet.env({ BACKUP_DIR: backupDir });
     });
     after(async function () {
-      await pool?.end();
-      await db?.drop();
+      await fleet.tearDown();
       if (backupDir) await rm(backupDir, { recursive: true, force: true });
     });
 
@@ -96,21 +106,22 @@ for (const state of LIBRARY_STATES) {
       expect((await libraryStatus(env)).state).to.equal('upgraded');
     });
 
-    it('a backfill job converts every convertible track and db verify passes', async function () {
-      const jobId = await runJobInProcess(pool, { analysisVersion: FIRST_VERSION, rangeSize: 250 });
-      const counts = await expectDatabaseMatchesConversion(pool, jobId, FIRST_VERSION);
+    it('a backfill job run by a producer and a consumer converts every convertible track; db verify passes', async function () {
+      fleet.start(['producer']);
+      fleet.start(['consumer']);
+      const jobId = await enqueue(fleet, ['--analysis-version', FIRST_VERSION]);
+      await expectJobCompletes(fleet, jobId);
+      const counts = await expectDatabaseMatchesConversion(fleet.pool, jobId, FIRST_VERSION);
       expect(counts.converted).to.be.greaterThan(TRACKS * 0.9);
       expect(counts.converted + counts.failed + counts.skipped).to.equal(TRACKS);
       await expectVerifyPasses(env);
     });
 
     it('a second job with a new analysis version completes with no failed range (it needs the unique key on history)', async function () {
-      const converted = await countVersion(pool, FIRST_VERSION);
-      const jobId = await runJobInProcess(pool, { analysisVersion: SECOND_VERSION, rangeSize: 250 });
-      const { rows: [ranges] } = await pool.query<{ not_done: string }>(
-        'SELECT count(*) AS not_done FROM backfill_ranges WHERE job_id = $1 AND state <> $2', [jobId, 'done' satisfies RangeState]);
-      expect(Number(ranges?.not_done)).to.equal(0);
-      expect(await countVersion(pool, SECOND_VERSION)).to.deep.equal(converted);
+      const converted = await countVersion(fleet.pool, FIRST_VERSION);
+      const jobId = await enqueue(fleet, ['--analysis-version', SECOND_VERSION]);
+      await expectJobCompletes(fleet, jobId);
+      expect(await countVersion(fleet.pool, SECOND_VERSION)).to.deep.equal(converted);
       await expectVerifyPasses(env);
     });
   });
