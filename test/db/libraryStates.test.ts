@@ -30,6 +30,14 @@ interface LibraryStatus {
   adopted: { expected: string; found: string }[];
 }
 
+/** `alembic_version` after the upgrade: Alembic's analysis revision wherever Alembic manages the library. */
+const ALEMBIC_VERSION_AFTER: Record<LibraryState, string | null> = {
+  legacy: null,
+  'legacy-other-types': null,
+  'alembic-before': ALEMBIC_ANALYSIS_REVISION,
+  'alembic-after': ALEMBIC_ANALYSIS_REVISION,
+};
+
 /** What `db status` must say of each library before the tool has touched it. */
 const BEFORE_UPGRADE: Record<LibraryState, (library: LibraryStatus) => void> = {
   legacy: (library) => expect([library.state, library.alembicVersion]).to.deep.equal(['legacy', null]),
@@ -100,10 +108,11 @@ for (const state of LIBRARY_STATES) {
       BEFORE_UPGRADE[state](await libraryStatus(env));
     });
 
-    it('db migrate exits 0 and db status then says upgraded', async function () {
+    it('db migrate exits 0 and db status then says upgraded, with alembic_version at the analysis revision where Alembic manages it', async function () {
       const result = await runCli(['db', 'migrate'], { env });
       expect(result.code, result.stderr).to.equal(0);
-      expect((await libraryStatus(env)).state).to.equal('upgraded');
+      const library = await libraryStatus(env);
+      expect([library.state, library.alembicVersion]).to.deep.equal(['upgraded', ALEMBIC_VERSION_AFTER[state]]);
     });
 
     it('a backfill job run by a producer and a consumer converts every convertible track; db verify passes', async function () {

@@ -43,6 +43,9 @@ export async function buildLibrary(databaseUrl: string, state: LibraryState, opt
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
   try {
     await seedDemoTracks(pool, options.tracks);
+    // The seed writes its own ids; where id is a serial (Alembic's Integer primary key), move the sequence
+    // past them as the application's own inserts would have (NULL, and nothing done, for a plain key).
+    await pool.query(`SELECT setval(pg_get_serial_sequence('tracks', 'id'), (SELECT max(id) FROM tracks))`);
   } finally {
     await pool.end();
   }
