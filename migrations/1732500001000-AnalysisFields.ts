@@ -1,5 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { runSteps, type Probe, type Step } from '../src/schema/steps.js';
+import { ALEMBIC_AFTER_ANALYSIS_DOWN, ALEMBIC_AFTER_ANALYSIS_UP } from '../src/schema/alembic.js';
+import { RefusedError } from '../src/schema/errors.js';
+import { describeDuplicates, findHistoryDuplicates } from '../src/schema/historyDuplicates.js';
+import { runSteps, stepContextOf, type Probe, type Step } from '../src/schema/steps.js';
 
 /**
  * Analysis fields: typed analysis columns on `tracks`, the `analysis_history` table, six indexes, two
@@ -9,6 +12,12 @@ import { runSteps, type Probe, type Step } from '../src/schema/steps.js';
  * change, no rewrite); constraints added NOT VALID (a moment's lock) and validated in a separate step
  * (a scan that does not block writers); indexes built CONCURRENTLY. Runs outside a transaction, step by
  * step; every step is idempotent, so a revision stopped half-way is finished by running it again.
+ *
+ * A library upgraded by the application's own Alembic revision (2024_01_15_001) already has the columns, the
+ * table, the indexes and the checks, but its foreign key is named analysis_history_track_id_fkey and its history
+ * has no unique key. Such a library is adopted: a foreign key of the same shape under any name stands for ours,
+ * and the unique key is built as a concurrent unique index attached as the constraint. History rows already in
+ * the way of that key stop the revision before its first step. The application's alembic_version follows.
  */
 
 const REVISION = 'AnalysisFields1732500001000';
@@ -45,6 +54,21 @@ const constraintExists = (name: string, table: string): Probe => ({
   params: [name, table],
   describe: `constraint ${name} exists (PostgreSQL has no ADD CONSTRAINT IF NOT EXISTS)`,
 });
+
+/** Any name: the application's Alembic revision creates it as analysis_history_track_id_fkey. */
+const HISTORY_FOREIGN_KEY_EXISTS: Probe = {
+  sql: `SELECT 1 FROM pg_constraint
+         WHERE conrelid = to_regclass('analysis_history') AND contype = 'f' AND confrelid = to_regclass('tracks')
+           AND pg_get_constraintdef(oid) LIKE 'FOREIGN KEY (track_id) REFERENCES tracks(id)%'`,
+  params: [],
+  describe: 'a foreign key analysis_history (track_id) → tracks (id) exists under any name (Alembic names it analysis_history_track_id_fkey)',
+};
+
+const OWN_FOREIGN_KEY_NOT_VALIDATED: Probe = {
+  sql: 'SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = $1 AND conrelid = to_regclass($2) AND NOT convalidated)',
+  params: [FK_NAME, 'analysis_history'],
+  describe: `${FK_NAME} is validated already, or absent because an adopted foreign key stands for it`,
+};
 
 const invalidIndex = (name: string): Probe => ({
   sql: 'SELECT 1 FROM pg_index WHERE indexrelid = to_regclass($1) AND NOT indisvalid',
@@ -95,7 +119,7 @@ function foreignKey(): Step[] {
       kind: 'blocking',
       table: 'tracks',
       sql: `ALTER TABLE analysis_history ADD CONSTRAINT ${FK_NAME} FOREIGN KEY (track_id) REFERENCES tracks (id) NOT VALID`,
-      skipWhen: constraintExists(FK_NAME, 'analysis_history'),
+      skipWhen: HISTORY_FOREIGN_KEY_EXISTS,
       lintIgnore: { rule: 'prefer-robust-stmts', reason: NOT_VALID_GUARDED },
     },
     {
@@ -103,9 +127,42 @@ function foreignKey(): Step[] {
       kind: 'online',
       table: 'analysis_history',
       sql: `ALTER TABLE analysis_history VALIDATE CONSTRAINT ${FK_NAME}`,
+      skipWhen: OWN_FOREIGN_KEY_NOT_VALIDATED,
       lintIgnore: { rule: 'prefer-robust-stmts', reason: VALIDATE_IS_IDEMPOTENT },
     },
   ];
+}
+
+/**
+ * The unique key of a history table created without it (an adopted one): built concurrently as a unique index —
+ * writers go on — then attached as the constraint, a catalog change under a brief lock. On a table this revision
+ * created, the index exists already (the constraint's own) and both steps do nothing.
+ */
+export function historyUniqueKey(): Step[] {
+  return [
+    {
+      title: `create unique index ${UNIQUE_NAME}`,
+      kind: 'concurrent',
+      table: 'analysis_history',
+      sql: `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${UNIQUE_NAME} ON analysis_history (track_id, analysis_type, analysis_version)`,
+      repair: { when: invalidIndex(UNIQUE_NAME), sql: `DROP INDEX CONCURRENTLY IF EXISTS ${UNIQUE_NAME}` },
+    },
+    {
+      title: `attach ${UNIQUE_NAME} as the unique key`,
+      kind: 'blocking',
+      table: 'analysis_history',
+      sql: `ALTER TABLE analysis_history ADD CONSTRAINT ${UNIQUE_NAME} UNIQUE USING INDEX ${UNIQUE_NAME}`,
+      skipWhen: constraintExists(UNIQUE_NAME, 'analysis_history'),
+      lintIgnore: { rule: 'prefer-robust-stmts', reason: 're-runnable: the catalog probe above skips it once the constraint exists' },
+    },
+  ];
+}
+
+/** Stop before the first step when history rows are in the way of the unique key (plan mode asks nothing). */
+export async function refuseDuplicateHistory(queryRunner: QueryRunner): Promise<void> {
+  if (stepContextOf(queryRunner).recorder) return;
+  const duplicates = await findHistoryDuplicates((sql, params) => queryRunner.query(sql, params) as Promise<Record<string, unknown>[]>);
+  if (duplicates.keys > 0) throw new RefusedError(describeDuplicates(duplicates));
 }
 
 function rangeChecks(): Step[] {
@@ -143,10 +200,15 @@ export const ANALYSIS_FIELDS_UP: readonly Step[] = [
   CREATE_HISTORY,
   ...foreignKey(),
   ...rangeChecks(),
+  ...historyUniqueKey(),
   ...indexes(),
+  ALEMBIC_AFTER_ANALYSIS_UP,
 ];
 
-/** Exactly what `up` added, in reverse order. Column comments go with their columns. */
+/**
+ * Exactly what `up` added, in reverse order, whichever of it exists (every statement is IF EXISTS, so a revision
+ * stopped half-way is undone too). Column comments and the unique key go with their column and table.
+ */
 export const ANALYSIS_FIELDS_DOWN: readonly Step[] = [
   ...[...ANALYSIS_INDEXES].reverse().map((ix): Step => ({
     title: `drop index ${ix.name}`,
@@ -173,6 +235,7 @@ export const ANALYSIS_FIELDS_DOWN: readonly Step[] = [
     table: 'tracks',
     sql: `ALTER TABLE tracks\n  ${[...ANALYSIS_COLUMNS].reverse().map((c) => `DROP COLUMN IF EXISTS ${c.name}`).join(',\n  ')}`,
   },
+  ALEMBIC_AFTER_ANALYSIS_DOWN,
 ];
 
 export class AnalysisFields1732500001000 implements MigrationInterface {
@@ -181,6 +244,7 @@ export class AnalysisFields1732500001000 implements MigrationInterface {
   transaction = false;
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    await refuseDuplicateHistory(queryRunner);
     await runSteps(queryRunner, REVISION, ANALYSIS_FIELDS_UP);
   }
 

@@ -7,10 +7,11 @@ import { BackfillRole1732500004000 } from './1732500004000-BackfillRole.js';
 import { RequestToken1732500005000 } from './1732500005000-RequestToken.js';
 import { FleetRoleStatsOnly1732500008000 } from './1732500008000-FleetRoleStatsOnly.js';
 import { LedgerStateChecks1732500009000 } from './1732500009000-LedgerStateChecks.js';
+import { HistoryKeyRepair1732500010000 } from './1732500010000-HistoryKeyRepair.js';
 
 /**
  * Every revision, oldest first. Append-only: a landed revision is never edited; a new one is imported
  * explicitly (ESM: no globs) and appended with a later timestamp.
  */
 export const allMigrations: MigrationClass[] = [Baseline1732500000000, AnalysisFields1732500001000, BackfillLedger1732500002000, BackfillOperations1732500003000, BackfillRole1732500004000,
-  RequestToken1732500005000, FleetRoleStatsOnly1732500008000, LedgerStateChecks1732500009000];
+  RequestToken1732500005000, FleetRoleStatsOnly1732500008000, LedgerStateChecks1732500009000, HistoryKeyRepair1732500010000];

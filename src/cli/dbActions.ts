@@ -10,6 +10,9 @@ import { checkConnection, createPool } from '../shared/db/pool.js';
 import { checkRollbackDataLoss, enforceVerdicts, runPreflight } from '../schema/preflight.js';
 import { BASE, pathTo, resolveRevision, type RevisionPath } from '../schema/revisions.js';
 import { verifyDatabase } from '../schema/verify.js';
+import { readLibraryState } from '../schema/libraryState.js';
+import { DELETE_OLDER_DUPLICATES_SQL, checkHistoryDuplicates, findHistoryDuplicates } from '../schema/historyDuplicates.js';
+import { printLibraryState } from './dbLibraryReport.js';
 import { printBackup, printStatus, printVerdicts, printVerify, targetVerdict } from './dbReport.js';
 import { printLine, printMessage } from './output.js';
 import { allMigrations } from '../../migrations/index.js';
@@ -60,7 +63,7 @@ async function change(direction: 'up' | 'down', options: ChangeOptions): Promise
       ...(await runPreflight(db.pool, preflightOptions(db, options))),
       ...(direction === 'down'
         ? [await checkRollbackDataLoss(db.pool, path.revisions), await checkLedgerRevert(db.pool, path.revisions, options.dropLedger ?? false)]
-        : []),
+        : [await checkHistoryDuplicates(db.pool, path.revisions)]),
     ]);
     const verdicts = [targetVerdict(path), ...checks];
     printVerdicts(verdicts, options.force ?? false);
@@ -128,7 +131,9 @@ function failOnFail(ok: boolean, failed: number, applied?: string[]): void {
 export async function statusAction(options: { json?: boolean; to?: string }): Promise<void> {
   await withDb(async (db) => {
     const status = await migrationStatus(db.url, allMigrations, db.logger, db.applicationName);
-    printStatus(status, pathTo(status, resolveRevision(status.known, options.to, 'latest')), options.json ?? false);
+    const library = await readLibraryState(db.pool);
+    printStatus(status, pathTo(status, resolveRevision(status.known, options.to, 'latest')), options.json ?? false, { library });
+    if (!options.json) printLibraryState(library);
   });
 }
 
@@ -169,5 +174,30 @@ export async function verifyAction(options: { json?: boolean }): Promise<void> {
     const report = await timed(db.logger, 'verify', () => verifyDatabase(db.pool));
     printVerify(report, options.json ?? false);
     failOnFail(report.ok, report.checks.filter((c) => c.status === 'FAIL').length);
+  });
+}
+
+/**
+ * Delete the older of duplicated history rows (same track, type and version), keeping the newest of each key:
+ * what stands in the way of the unique key on a library whose history was written without one. A preview
+ * without --yes; with it, a backup first (unless --no-backup), then one statement.
+ */
+export async function dedupeHistoryAction(options: { yes?: boolean; backup?: boolean }): Promise<void> {
+  await withDb(async (db) => {
+    const query = async (sql: string, params: unknown[]) => (await db.pool.query(sql, params)).rows as Record<string, unknown>[];
+    const found = await findHistoryDuplicates(query);
+    if (found.keys === 0) {
+      printMessage(found.unkeyed ? 'analysis_history holds no duplicate keys: nothing to do' : 'analysis_history has its unique key (or does not exist): no duplicates possible, nothing to do');
+      return;
+    }
+    const what = `${found.extraRows} older row(s) over ${found.keys} duplicated key(s) (track ids ${found.sampleTrackIds.join(', ')}${found.keys > found.sampleTrackIds.length ? ', …' : ''})`;
+    if (!options.yes) {
+      printMessage(`would delete ${what}, keeping the newest row (highest id) of each key — pass --yes to delete them`);
+      return;
+    }
+    if (options.backup !== false) printBackup(await timed(db.logger, 'backup', () => backupDatabase(db.url, db.config.BACKUP_DIR)));
+    else printMessage('backup      skipped (--no-backup)');
+    const { rowCount } = await db.pool.query(DELETE_OLDER_DUPLICATES_SQL);
+    printMessage(`deleted ${rowCount ?? 0} older duplicate analysis_history row(s), kept the newest of each of ${found.keys} key(s); run db migrate to build the unique key`);
   });
 }

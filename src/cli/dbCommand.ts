@@ -52,4 +52,10 @@ export function registerDbCommand(program: Command): void {
     .description('check the schema and the data of the upgrade: PASS/FAIL lines, exit 1 on any FAIL')
     .option('--json', 'print one JSON object')
     .action((options: { json?: boolean }) => actions().then((a) => a.verifyAction(options)));
+
+  db.command('dedupe-history')
+    .description('delete the older of duplicated analysis_history rows (same track, type and version), keeping the newest: what stops db migrate from building the unique key')
+    .option('--yes', 'delete them (without it: say what would be deleted)')
+    .option('--no-backup', 'do not pg_dump the database first')
+    .action((options: { yes?: boolean; backup?: boolean }) => actions().then((a) => a.dedupeHistoryAction(options)));
 }

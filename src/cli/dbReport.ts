@@ -24,9 +24,10 @@ export function printBackup(result: BackupResult): void {
   printMessage(`backup      written ${result.file} (${formatBytes(result.bytes)} in ${result.durationMs} ms)`);
 }
 
-export function printStatus(status: RevisionStatus, path: RevisionPath, json: boolean): void {
+/** `extra`: further top-level members of the JSON form (the library state), printed by their own report in text. */
+export function printStatus(status: RevisionStatus, path: RevisionPath, json: boolean, extra: Record<string, unknown> = {}): void {
   if (json) {
-    printJson({ ...status, target: path.target, path: { direction: path.direction, revisions: path.revisions } });
+    printJson({ ...status, target: path.target, path: { direction: path.direction, revisions: path.revisions }, ...extra });
     return;
   }
   printLine(`current revision: ${status.current ?? 'base (none applied)'}`);

@@ -1,41 +1,17 @@
 import type pg from 'pg';
-import { COLUMNS, CONSTRAINTS, INDEXES, SCORE_COLUMNS, TABLES, type ColumnSpec, type ConstraintSpec, type IndexSpec } from '../shared/db/schemaSpec.js';
+import { COLUMNS, CONSTRAINTS, INDEXES, SCORE_COLUMNS, type ColumnSpec, type ConstraintSpec, type IndexSpec } from '../shared/db/schemaSpec.js';
+import { findConstraint, readCatalog, type ColumnRow, type ConstraintRow, type IndexRow } from './catalog.js';
 import { fail, type Check, type VerifyReport } from './checks.js';
 import { checkData } from './verifyData.js';
 
 /**
  * `db verify`: the schema as schemaSpec says (every column, index and constraint, and valid), then the data
  * checks of the upgrade. Each check is a PASS/FAIL/INFO line with its numbers; any FAIL fails the command.
- * Tables the spec does not name (the backfill ledger, the migrations table) are not looked at.
+ * The analysis schema is judged exactly; the legacy `tracks` columns by compatibility (a type the backfill can
+ * read; the application's extra columns are its own). Tables the spec does not name (the backfill ledger, the
+ * migrations table) are not looked at. The data checks run whenever the objects they read exist — a FAIL
+ * elsewhere never hides them; when they cannot run, the INFO line names what is missing.
  */
-
-/** Tables of the current schema only; `$1` = table names. */
-const SCHEMA_FILTER = `t.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND t.relname = ANY ($1::text[])`;
-
-const COLUMNS_SQL = `
-  SELECT t.relname AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
-         NOT a.attnotnull AS nullable, col_description(t.oid, a.attnum) AS comment
-  FROM pg_class t JOIN pg_attribute a ON a.attrelid = t.oid
-  WHERE ${SCHEMA_FILTER} AND t.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped`;
-
-const INDEXES_SQL = `
-  SELECT i.relname AS name, t.relname AS table, x.indisvalid AS valid, x.indisunique AS unique,
-         ARRAY(SELECT a.attname::text FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-               JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns
-  FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-  WHERE ${SCHEMA_FILTER}`;
-
-const CONSTRAINTS_SQL = `
-  SELECT c.conname AS name, t.relname AS table, c.contype AS type, c.convalidated AS valid,
-         ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(attnum, ord)
-               JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
-         pg_get_constraintdef(c.oid) AS definition
-  FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
-  WHERE ${SCHEMA_FILTER}`;
-
-interface ColumnRow { table: string; name: string; type: string; nullable: boolean; comment: string | null }
-interface IndexRow { name: string; table: string; valid: boolean; unique: boolean; columns: string[] }
-interface ConstraintRow { name: string; table: string; type: string; valid: boolean; columns: string[]; definition: string }
 
 export interface VerifyOptions {
   /** Check only objects of these revisions (after `migrate --to`); default: every revision in the spec. */
@@ -44,31 +20,33 @@ export interface VerifyOptions {
   schemaOnly?: boolean;
 }
 
+/** What the data checks read: the score columns and analysis_version of tracks, and analysis_history. */
+const DATA_CHECK_COLUMNS = [...SCORE_COLUMNS, 'analysis_version', 'analysis_data'].map((name) => ({ table: 'tracks', name }));
+
 export async function verifyDatabase(pool: pg.Pool, options: VerifyOptions = {}): Promise<VerifyReport> {
   const wanted = (r: { revision: string }) => !options.revisions || options.revisions.includes(r.revision);
-  const schema = await checkSchema(pool, COLUMNS.filter(wanted), INDEXES.filter(wanted), CONSTRAINTS.filter(wanted));
-  const analysisSchemaOk = schema.every((c) => c.status !== 'FAIL') && COLUMNS.filter(wanted).some((c) => c.table === 'analysis_history');
-  const data = options.schemaOnly
-    ? []
-    : analysisSchemaOk
-      ? await checkData(pool, SCORE_COLUMNS)
-      : [{ area: 'data' as const, name: 'data checks', status: 'INFO' as const, detail: 'skipped: the analysis schema is not in place', numbers: {} }];
+  const { columns: cols, indexes: idx, constraints: cons } = await readCatalog(pool);
+  const columns = COLUMNS.filter(wanted);
+  const tables = [...new Set(columns.map((c) => c.table))];
+  const schema = [
+    ...tables.map((table) => columnCheck(table, columns.filter((c) => c.table === table), cols)),
+    ...INDEXES.filter(wanted).map((spec) => indexCheck(spec, idx)),
+    ...CONSTRAINTS.filter(wanted).map((spec) => constraintCheck(spec, cons)),
+  ];
+  const data = options.schemaOnly ? [] : await dataChecks(pool, tables.includes('analysis_history'), cols);
   const checks = [...schema, ...data];
   return { ok: checks.every((c) => c.status !== 'FAIL'), checks };
 }
 
-async function checkSchema(pool: pg.Pool, columns: ColumnSpec[], indexes: IndexSpec[], constraints: ConstraintSpec[]): Promise<Check[]> {
-  const [cols, idx, cons] = await Promise.all([
-    pool.query<ColumnRow>(COLUMNS_SQL, [TABLES]),
-    pool.query<IndexRow>(INDEXES_SQL, [TABLES]),
-    pool.query<ConstraintRow>(CONSTRAINTS_SQL, [TABLES]),
-  ]);
-  const tables = [...new Set(columns.map((c) => c.table))];
-  return [
-    ...tables.map((table) => columnCheck(table, columns.filter((c) => c.table === table), cols.rows)),
-    ...indexes.map((spec) => indexCheck(spec, idx.rows)),
-    ...constraints.map((spec) => constraintCheck(spec, cons.rows)),
+async function dataChecks(pool: pg.Pool, analysisExpected: boolean, rows: ColumnRow[]): Promise<Check[]> {
+  const skipped = (why: string): Check[] => [{ area: 'data', name: 'data checks', status: 'INFO', detail: `skipped: ${why}`, numbers: {} }];
+  if (!analysisExpected) return skipped('the analysis fields revision is not applied');
+  const missing = [
+    ...DATA_CHECK_COLUMNS.filter((c) => !rows.some((r) => r.table === c.table && r.name === c.name)).map((c) => `${c.table}.${c.name}`),
+    ...(rows.some((r) => r.table === 'analysis_history') ? [] : ['table analysis_history']),
   ];
+  if (missing.length) return skipped(`they read ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} missing`);
+  return checkData(pool, SCORE_COLUMNS);
 }
 
 function columnCheck(table: string, specs: ColumnSpec[], rows: ColumnRow[]): Check {
@@ -77,7 +55,9 @@ function columnCheck(table: string, specs: ColumnSpec[], rows: ColumnRow[]): Che
   const problems = specs.flatMap((spec) => columnProblems(spec, actual.find((r) => r.name === spec.name)));
   const matching = specs.length - new Set(problems.map((p) => p.split(':')[0])).size;
   const numbers = { expected_columns: specs.length, matching };
-  const detail = `${matching}/${specs.length} columns as specified (type, nullability, comment)`;
+  const extra = actual.filter((r) => !specs.some((spec) => spec.name === r.name)).length;
+  const detail = `${matching}/${specs.length} columns as specified${specs.some((spec) => spec.accepts) ? ' (legacy ones: a type the backfill can read)' : ' (type, nullability, comment)'}` +
+    (extra ? `; ${extra} other column(s), left to the application` : '');
   return problems.length
     ? fail('schema', `table ${table}`, `${detail}; ${problems.join('; ')}`, numbers)
     : { area: 'schema', name: `table ${table}`, status: 'PASS', detail, numbers };
@@ -85,6 +65,7 @@ function columnCheck(table: string, specs: ColumnSpec[], rows: ColumnRow[]): Che
 
 function columnProblems(spec: ColumnSpec, row: ColumnRow | undefined): string[] {
   if (!row) return [`${spec.name}: missing`];
+  if (spec.accepts) return spec.accepts.test(row.type) ? [] : [`${spec.name}: type ${row.type}, which the backfill cannot read (expected ${spec.type} or alike)`];
   const problems: string[] = [];
   if (row.type !== spec.type) problems.push(`${spec.name}: type ${row.type}, expected ${spec.type}`);
   if (row.nullable !== spec.nullable) problems.push(`${spec.name}: ${row.nullable ? 'nullable' : 'NOT NULL'}, expected ${spec.nullable ? 'nullable' : 'NOT NULL'}`);
@@ -109,10 +90,11 @@ function constraintCheck(spec: ConstraintSpec, rows: ConstraintRow[]): Check {
   const kind = CONSTRAINT_KIND[spec.type];
   const name = spec.name ? `constraint ${spec.name}` : `${kind} of ${spec.table}`;
   const wanted = `${spec.table} (${spec.columns.join(', ')})`;
-  const row = rows.find((r) => (spec.name ? r.name === spec.name : r.table === spec.table && r.type === spec.type));
+  const row = findConstraint(spec, rows);
   if (!row) return fail('schema', name, `missing (expected ${kind} on ${wanted})`, { present: 0 });
-  const actual = `${row.table} (${row.columns.join(', ')})`;
-  if (row.type !== spec.type || actual !== wanted) {
+  const on = `${row.table} (${row.columns.join(', ')})`;
+  const actual = `${on}${spec.name && row.name !== spec.name ? ` as ${row.name}` : ''}`;
+  if (row.type !== spec.type || on !== wanted) {
     return fail('schema', name, `${row.definition} on ${row.table}, expected ${kind} on ${wanted}`, { present: 1 });
   }
   if (spec.type === 'f' && !/REFERENCES tracks\(id\)/.test(row.definition)) {

@@ -17,6 +17,11 @@ export interface ColumnSpec {
   type: string;
   nullable: boolean;
   comment?: string;
+  /**
+   * Legacy columns of an adopted library are judged by compatibility: any type the backfill can read matches,
+   * and their nullability and comment are the application's business. Unset: the type must be `type` exactly.
+   */
+  accepts?: RegExp;
 }
 
 export interface IndexSpec {
@@ -34,6 +39,8 @@ export interface ConstraintSpec {
   /** pg_constraint.contype: c check, f foreign key, u unique, p primary key. */
   type: 'c' | 'f' | 'u' | 'p';
   columns: string[];
+  /** One of the same type and columns under another name stands for it (an adopted library's). */
+  anyName?: boolean;
 }
 
 const DOUBLE = 'double precision';
@@ -41,11 +48,19 @@ const DOUBLE = 'double precision';
 const col = (revision: string, table: string, name: string, type: string, nullable: boolean, comment?: string): ColumnSpec =>
   ({ revision, table, name, type, nullable, comment });
 
+/** A legacy column: `type` is what the baseline creates, `accepts` what an application's own table may have. */
+const legacy = (name: string, type: string, accepts: RegExp): ColumnSpec =>
+  ({ revision: BASELINE, table: 'tracks', name, type, nullable: name !== 'id', accepts });
+
+const TEXT_TYPES = /^(text|character varying(\(\d+\))?)$/;
+
 export const COLUMNS: ColumnSpec[] = [
-  col(BASELINE, 'tracks', 'id', 'integer', false),
-  col(BASELINE, 'tracks', 'file_path', 'text', false),
-  col(BASELINE, 'tracks', 'analysis_data', 'text', true),
-  col(BASELINE, 'tracks', 'created_at', 'timestamp without time zone', false),
+  legacy('id', 'integer', /^(integer|bigint)$/),
+  legacy('file_path', 'text', TEXT_TYPES),
+  // Read as text: the range query measures it with octet_length().
+  legacy('analysis_data', 'text', TEXT_TYPES),
+  // Copied into analysis_history.created_at (timestamp): a timestamptz converts on assignment.
+  legacy('created_at', 'timestamp without time zone', /^timestamp(\(\d\))? with(out)? time zone$/),
   col(ANALYSIS_FIELDS, 'tracks', 'energy_level', DOUBLE, true, 'Energy level 0.0-1.0'),
   col(ANALYSIS_FIELDS, 'tracks', 'danceability', DOUBLE, true, 'Danceability score 0.0-1.0'),
   col(ANALYSIS_FIELDS, 'tracks', 'valence', DOUBLE, true, 'Musical positivity 0.0-1.0'),
@@ -78,7 +93,8 @@ export const CONSTRAINTS: ConstraintSpec[] = [
   { revision: ANALYSIS_FIELDS, table: 'tracks', name: 'ck_tracks_energy_range', type: 'c', columns: ['energy_level'] },
   { revision: ANALYSIS_FIELDS, table: 'tracks', name: 'ck_tracks_danceability_range', type: 'c', columns: ['danceability'] },
   { revision: ANALYSIS_FIELDS, table: 'analysis_history', type: 'p', columns: ['id'] },
-  { revision: ANALYSIS_FIELDS, table: 'analysis_history', name: 'fk_analysis_history_track', type: 'f', columns: ['track_id'] },
+  // Adopted under any name: the application's Alembic revision names it analysis_history_track_id_fkey.
+  { revision: ANALYSIS_FIELDS, table: 'analysis_history', name: 'fk_analysis_history_track', type: 'f', columns: ['track_id'], anyName: true },
   {
     revision: ANALYSIS_FIELDS,
     table: 'analysis_history',
