@@ -86,10 +86,13 @@ export async function checkServerDisk(pool: pg.Pool, options: DiskCheckOptions):
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
-/** A TCP connection to the loopback address or a unix socket (no host, or a host that is a directory path). */
+/**
+ * A TCP connection to the loopback address or a unix socket (no host, or a host that is a directory path).
+ * A `host` query parameter wins over the URL's host, as it does for the driver.
+ */
 export function isLocalServer(databaseUrl: string): boolean {
   const url = new URL(databaseUrl);
-  const host = decodeURIComponent(url.hostname || url.searchParams.get('host') || '');
+  const host = url.searchParams.get('host') ?? decodeURIComponent(url.hostname);
   return host === '' || host.startsWith('/') || LOCAL_HOSTS.has(host);
 }
 

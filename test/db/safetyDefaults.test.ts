@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, dropDatabase, testEnv, type TestDatabase } from '../helpers/isolation.js';
 import { ANALYSIS_FIELDS, BASELINE, sql } from './catalog.js';
@@ -88,5 +88,10 @@ describe('db migrate/rollback safety defaults', function () {
     const dataDirectory = (await sql(db.url, `SELECT current_setting('data_directory') AS dir`)).rows[0]?.dir as string;
     expect(result.stderr).to.match(new RegExp(`pre-flight {2}ABORT {2}server disk: data directory ${dataDirectory}: free [\\d.]+ \\w+, [\\d.]+% used: above 1% used`));
     expect(await current()).to.equal(null);
+  });
+
+  it('test processes write their backups under the system temp directory, never into the repository', () => {
+    expect(testEnv({}).BACKUP_DIR?.startsWith(`${tmpdir()}${sep}`), String(testEnv({}).BACKUP_DIR)).to.equal(true);
+    expect(testEnv({ BACKUP_DIR: dir }).BACKUP_DIR, 'a test may choose its own').to.equal(dir);
   });
 });
