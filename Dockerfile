@@ -14,7 +14,7 @@ RUN npm run build && npm prune --omit=dev
 
 # The runtime stage: production dependencies and the compiled code only (no compiler, no tests, no sources).
 FROM node:20.20-bookworm-slim AS runtime
-# pg_dump / pg_restore for `db backup` and `db migrate --backup`.
+# pg_dump / pg_restore for `db backup`, `db restore` and the backup `db migrate` / `db rollback` take first.
 RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production
@@ -23,6 +23,11 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/migrations ./dist/migrations
 COPY package.json ./
+# Backups go to a directory of `node`'s (the process cannot write under /app): `db migrate` and `db rollback`
+# take one before every change. A volume, so a dump outlives the container that wrote it; mount one there.
+ENV BACKUP_DIR=/var/lib/tracktion-migrate/backups
+RUN mkdir -p "$BACKUP_DIR" && chown -R node:node /var/lib/tracktion-migrate && chmod 700 "$BACKUP_DIR"
+VOLUME /var/lib/tracktion-migrate/backups
 USER node
 # METRICS_PORT (producer, consumer: /metrics, /healthz, /readyz) and DASHBOARD_PORT, as the deployments set them.
 EXPOSE 9464 8080

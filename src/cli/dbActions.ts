@@ -7,7 +7,9 @@ import { migrate, migrationStatus, rollback } from '../schema/migrator.js';
 import { planSql, revisionClasses } from '../schema/plan.js';
 import { checkLedgerRevert } from '../schema/ledgerRevertCheck.js';
 import { checkConnection, createPool } from '../shared/db/pool.js';
-import { checkRollbackDataLoss, enforceVerdicts, runPreflight } from '../schema/preflight.js';
+import { runPreflight, type PreflightOptions } from '../schema/preflight.js';
+import { checkAnalysisDataLoss } from '../schema/dataLossCheck.js';
+import { enforceVerdicts } from '../schema/verdicts.js';
 import { BASE, pathTo, resolveRevision, type RevisionPath } from '../schema/revisions.js';
 import { verifyDatabase } from '../schema/verify.js';
 import { readLibraryState } from '../schema/libraryState.js';
@@ -15,6 +17,7 @@ import { DELETE_OLDER_DUPLICATES_SQL, checkHistoryDuplicates, findHistoryDuplica
 import { printLibraryState } from './dbLibraryReport.js';
 import { printBackup, printStatus, printVerdicts, printVerify, targetVerdict } from './dbReport.js';
 import { printLine, printMessage, writeOut } from './output.js';
+import { printable } from './safeText.js';
 import { allMigrations } from '../../migrations/index.js';
 
 /** The db commands, wired from the shared/db modules. Every step is logged with its duration. */
@@ -49,8 +52,10 @@ async function timed<T>(logger: Logger, step: string, work: () => Promise<T>): P
 export interface ChangeOptions {
   to?: string;
   dryRun?: boolean;
+  /** false with --no-backup. A change with work is backed up by default, as the application's own migration manager does. */
   backup?: boolean;
-  force?: boolean;
+  /** db rollback only: confirm dropping analysis data (dataLossCheck.ts). */
+  allowDataLoss?: boolean;
   /** db rollback only: confirm dropping a ledger that holds jobs (ledgerRevertCheck.ts). */
   dropLedger?: boolean;
 }
@@ -59,34 +64,71 @@ export interface ChangeOptions {
 async function change(direction: 'up' | 'down', options: ChangeOptions): Promise<void> {
   await withDb(async (db) => {
     const path = await timed(db.logger, 'resolve target', () => resolvePath(db, direction, options.to));
+    const hasWork = path.direction !== 'none';
+    const backup = options.backup !== false;
     const checks = await timed(db.logger, 'pre-flight', async () => [
-      ...(await runPreflight(db.pool, preflightOptions(db, options))),
+      ...(await runPreflight(db.pool, preflightOptions(db, backup, hasWork))),
       ...(direction === 'down'
-        ? [await checkRollbackDataLoss(db.pool, path.revisions), await checkLedgerRevert(db.pool, path.revisions, options.dropLedger ?? false)]
+        ? [
+            await checkAnalysisDataLoss(db.pool, path.revisions, options.allowDataLoss ?? false),
+            await checkLedgerRevert(db.pool, path.revisions, options.dropLedger ?? false),
+          ]
         : [await checkHistoryDuplicates(db.pool, path.revisions)]),
     ]);
     const verdicts = [targetVerdict(path), ...checks];
-    printVerdicts(verdicts, options.force ?? false);
+    printVerdicts(verdicts);
     if (options.dryRun) {
       if (direction === 'up') writeOut(await planSql(revisionClasses(allMigrations, path.revisions)));
       else printLine(`-- would revert: ${path.revisions.join(', ') || 'nothing'}`);
     }
-    // Nothing to do changes nothing: no pre-flight verdict can make that unsafe.
-    if (!options.dryRun && path.direction === 'none') {
+    // Nothing to do changes nothing: no pre-flight verdict can make that unsafe, and there is nothing to back up for.
+    if (!options.dryRun && !hasWork) {
       printMessage(`schema is at ${path.target}: nothing to do`);
       return;
     }
-    enforceVerdicts(verdicts, options.force ?? false);
+    enforceVerdicts(verdicts);
     if (options.dryRun) {
       printMessage('dry run: nothing was changed');
       return;
     }
-    if (options.backup) printBackup(await timed(db.logger, 'backup', () => backupDatabase(db.url, db.config.BACKUP_DIR)));
-    const run = { revisions: allMigrations, to: path.target, logger: db.logger, applicationName: `${db.applicationName} migrate` };
-    const result = await timed(db.logger, direction === 'up' ? 'migrate' : 'rollback', () => (direction === 'up' ? migrate(db.url, run) : rollback(db.url, run)));
-    printMessage(`${direction === 'up' ? 'migrated' : 'rolled back'} to ${path.target}: ${result.done.join(', ') || 'nothing to do'}`);
-    await postValidation(db);
+    const backupFile = await backupUnlessSkipped(db, backup);
+    await pointingAtBackup(backupFile, async () => {
+      const run = { revisions: allMigrations, to: path.target, logger: db.logger, applicationName: `${db.applicationName} migrate` };
+      const result = await timed(db.logger, direction === 'up' ? 'migrate' : 'rollback', () => (direction === 'up' ? migrate(db.url, run) : rollback(db.url, run)));
+      printMessage(`${direction === 'up' ? 'migrated' : 'rolled back'} to ${path.target}: ${result.done.join(', ') || 'nothing to do'}`);
+      await postValidation(db);
+    });
   });
+}
+
+/** The backup before a change (its file), or undefined with --no-backup, which is said. */
+async function backupUnlessSkipped(db: Db, backup: boolean): Promise<string | undefined> {
+  if (!backup) {
+    printBackup(undefined);
+    return undefined;
+  }
+  const result = await timed(db.logger, 'backup', () => backupDatabase(db.url, db.config.BACKUP_DIR));
+  printBackup(result);
+  return result.file;
+}
+
+/**
+ * A failure after the backup ends by naming the backup and the command that returns to it. The error keeps
+ * its class (and so its exit code): only its message grows.
+ */
+async function pointingAtBackup(file: string | undefined, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    if (file && err instanceof Error) err.message = `${err.message} — backed up before the change to ${printable(file)}; to return to it: ${restoreCommand(file)}`;
+    throw err;
+  }
+}
+
+/** The restore command for a backup file, the path quoted for a POSIX shell when it needs it. */
+function restoreCommand(file: string): string {
+  const word = /^[\w@%+=:,./-]+$/.test(file) ? file : `'${file.replace(/'/g, "'\\''")}'`;
+  return `tracktion-migrate db restore ${printable(word)} --yes`;
 }
 
 export const migrateAction = (options: ChangeOptions) => change('up', options);
@@ -103,13 +145,15 @@ async function resolvePath(db: Db, direction: 'up' | 'down', to: string | undefi
   return path;
 }
 
-function preflightOptions(db: Db, options: ChangeOptions) {
+function preflightOptions(db: Db, backup: boolean, hasWork: boolean): PreflightOptions {
   return {
     longTransactionSeconds: db.config.PREFLIGHT_LONG_TRANSACTION_SECONDS,
     maxConnections: db.config.PREFLIGHT_MAX_CONNECTIONS,
     maxDiskUsedPercent: db.config.PREFLIGHT_MAX_DISK_USED_PERCENT,
     backupDir: db.config.BACKUP_DIR,
-    backup: options.backup ?? false,
+    databaseUrl: db.url,
+    backup,
+    hasWork,
     ownApplicationNames: [`${db.applicationName}%`],
   };
 }

@@ -1,7 +1,23 @@
 import type { Command } from 'commander';
+import { ALLOW_DATA_LOSS_FLAG } from '../schema/dataLossCheck.js';
 import { DROP_LEDGER_FLAG } from '../schema/ledgerRevertCheck.js';
 // Loaded on use: TypeORM and the migration machinery weigh ~30 MB that producer and consumer processes never need.
 const actions = () => import('./dbActions.js');
+
+/**
+ * A change with work is backed up first (pg_dump to BACKUP_DIR) unless --no-backup: the application's own
+ * migration manager backs up by default too. --backup is kept for scripts that pass it.
+ */
+const BACKUP_OPTION = ['--backup', 'pg_dump the database to BACKUP_DIR before changing anything (the default)'] as const;
+const NO_BACKUP_OPTION = ['--no-backup', 'skip the backup before the change'] as const;
+
+interface RollbackFlags {
+  to?: string;
+  dryRun?: boolean;
+  backup?: boolean;
+  allowDataLoss?: boolean;
+  dropLedger?: boolean;
+}
 
 const REVISION_HELP = 'a revision name (AnalysisFields1732500001000), its timestamp, its name without timestamp, base or latest';
 
@@ -13,18 +29,19 @@ export function registerDbCommand(program: Command): void {
     .description('apply pending revisions (pre-flight checks first; validation after)')
     .option('--to <revision>', `stop at this revision: ${REVISION_HELP}`)
     .option('--dry-run', 'run the pre-flight checks and print the SQL; change nothing')
-    .option('--backup', 'pg_dump the database before changing anything (BACKUP_DIR)')
-    .option('--force', 'go ahead despite pre-flight warnings (never despite an abort)')
-    .action((options: { to?: string; dryRun?: boolean; backup?: boolean; force?: boolean }) => actions().then((a) => a.migrateAction(options)));
+    .option(...BACKUP_OPTION)
+    .option(...NO_BACKUP_OPTION)
+    .action((options: { to?: string; dryRun?: boolean; backup?: boolean }) => actions().then((a) => a.migrateAction(options)));
 
   db.command('rollback')
     .description('revert the newest revision, or every revision after --to')
     .option('--to <revision>', `revert down to this revision: ${REVISION_HELP}`)
     .option('--dry-run', 'run the pre-flight checks and list what would be reverted; change nothing')
-    .option('--backup', 'pg_dump the database before changing anything (BACKUP_DIR)')
-    .option('--force', 'go ahead despite pre-flight warnings (never despite an abort)')
+    .option(...BACKUP_OPTION)
+    .option(...NO_BACKUP_OPTION)
+    .option(ALLOW_DATA_LOSS_FLAG, 'confirm reverting the analysis fields while they hold data: drops the analysis values of tracks and analysis_history')
     .option(DROP_LEDGER_FLAG, 'confirm reverting the ledger revisions while the ledger holds backfill jobs: drops them and their rollback snapshots')
-    .action((options: { to?: string; dryRun?: boolean; backup?: boolean; force?: boolean; dropLedger?: boolean }) => actions().then((a) => a.rollbackAction(options)));
+    .action((options: RollbackFlags) => actions().then((a) => a.rollbackAction(options)));
 
   db.command('status')
     .description('applied and pending revisions, the current one, and the path to the target')

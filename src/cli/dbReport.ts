@@ -1,16 +1,16 @@
-import { formatBytes, type Verdict } from '../schema/preflight.js';
+import { formatBytes } from '../schema/diskCheck.js';
+import type { Verdict } from '../schema/verdicts.js';
 import type { RevisionPath, RevisionStatus } from '../schema/revisions.js';
 import type { BackupResult } from '../schema/backup.js';
 import type { VerifyReport } from '../schema/checks.js';
 import { formatTable, printJson, printLine, printMessage } from './output.js';
+import { printable } from './safeText.js';
 
 /** How the db commands print: reports (status, verify, plan) on stdout, progress and verdicts on stderr. */
 
-export function printVerdicts(verdicts: Verdict[], force: boolean): void {
-  for (const v of verdicts) {
-    const forced = v.status === 'warn' && force ? ' (--force: going ahead)' : '';
-    printMessage(`pre-flight  ${v.status.toUpperCase().padEnd(5)}  ${v.check}: ${v.detail}${forced}`);
-  }
+/** One line a verdict; details carry paths and names from the catalog, so they are made printable. */
+export function printVerdicts(verdicts: Verdict[]): void {
+  for (const v of verdicts) printMessage(`pre-flight  ${v.status.toUpperCase().padEnd(5)}  ${v.check}: ${printable(v.detail)}`);
 }
 
 export function targetVerdict(path: RevisionPath): Verdict {
@@ -20,8 +20,13 @@ export function targetVerdict(path: RevisionPath): Verdict {
   return { check: 'target revision', status: 'ok', detail: `${path.target}: ${what}` };
 }
 
-export function printBackup(result: BackupResult): void {
-  printMessage(`backup      written ${result.file} (${formatBytes(result.bytes)} in ${result.durationMs} ms)`);
+/** The backup written, or (undefined) that it was skipped with --no-backup. */
+export function printBackup(result: BackupResult | undefined): void {
+  if (!result) {
+    printMessage('backup      skipped (--no-backup): if the change fails, there is no backup of this run to return to');
+    return;
+  }
+  printMessage(`backup      written ${printable(result.file)} (${formatBytes(result.bytes)} in ${result.durationMs} ms)`);
 }
 
 /** `extra`: further top-level members of the JSON form (the library state), printed by their own report in text. */

@@ -23,7 +23,7 @@ export interface BackupResult {
 }
 
 export async function backupDatabase(databaseUrl: string, backupDir: string): Promise<BackupResult> {
-  const dir = await privateDirectory(resolve(backupDir));
+  const dir = await prepareBackupDirectory(resolve(backupDir));
   const file = join(dir, `${databaseName(databaseUrl)}-${timestamp()}.dump`);
   const partial = `${file}.partial`;
   const started = performance.now();
@@ -94,7 +94,7 @@ async function refuseWhenInUse(admin: pg.Client, name: string): Promise<void> {
 }
 
 /** The backup directory, created 0700; an existing one of ours loses any access for others. */
-async function privateDirectory(dir: string): Promise<string> {
+export async function prepareBackupDirectory(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const { mode, uid } = await stat(dir);
   if ((mode & 0o007) !== 0 && uid === process.getuid?.()) await chmod(dir, mode & 0o770);

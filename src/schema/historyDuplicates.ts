@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { HISTORY_UNIQUE_KEY } from '../shared/db/schemaSpec.js';
-import type { Verdict } from './preflight.js';
+import type { Verdict } from './verdicts.js';
 
 /**
  * History rows in the way of the unique key on (track_id, analysis_type, analysis_version). A library whose

@@ -1,30 +1,22 @@
-import { existsSync } from 'node:fs';
-import { statfs } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import type pg from 'pg';
-import { PreflightError } from './errors.js';
+import { checkBackupDisk, checkServerDisk } from './diskCheck.js';
+import type { Verdict } from './verdicts.js';
 
 /**
- * Pre-flight checks before `db migrate` / `db rollback`. Each check gives a verdict: `ok`, `note` (said, never
- * stops), `warn` (stops the command unless --force), `abort` (always stops), or `skip`. Nothing is changed by any
- * check, and a command with nothing to do is not stopped by any of them.
+ * Pre-flight checks before `db migrate` / `db rollback` (verdicts.ts says what each status does). Nothing in
+ * the database is changed by any check, and a command with nothing to do is not stopped by any of them.
  */
-
-export type VerdictStatus = 'ok' | 'note' | 'warn' | 'abort' | 'skip';
-
-export interface Verdict {
-  check: string;
-  status: VerdictStatus;
-  detail: string;
-}
 
 export interface PreflightOptions {
   longTransactionSeconds: number;
   maxConnections: number;
   maxDiskUsedPercent: number;
   backupDir: string;
-  /** The disk check matters only when a backup will be written. */
+  databaseUrl: string;
+  /** A backup will be written: its folder is checked. */
   backup: boolean;
+  /** The command has revisions to apply or revert: the server's disk is checked. */
+  hasWork: boolean;
   /** LIKE patterns of our own sessions' application_name, not counted as other connections. */
   ownApplicationNames: string[];
 }
@@ -52,8 +44,6 @@ const OTHER_CONNECTIONS_SQL = `
     AND NOT (application_name LIKE ANY ($1::text[]))
   ORDER BY (state = 'idle'), pid`;
 
-const DATABASE_SIZE_SQL = 'SELECT pg_database_size(current_database())::bigint AS bytes';
-
 interface LongTransactionRow {
   pid: number;
   application_name: string;
@@ -65,7 +55,10 @@ export async function runPreflight(pool: pg.Pool, options: PreflightOptions): Pr
   return [
     await checkLongTransactions(pool, options.longTransactionSeconds),
     await checkConnections(pool, options.maxConnections, options.ownApplicationNames),
-    await checkDisk(pool, options),
+    options.backup && options.hasWork
+      ? await checkBackupDisk(pool, options)
+      : { check: 'backup disk', status: 'skip', detail: options.hasWork ? 'no backup (--no-backup)' : 'nothing to do, no backup' },
+    options.hasWork ? await checkServerDisk(pool, options) : { check: 'server disk', status: 'skip', detail: 'nothing to do' },
   ];
 }
 
@@ -100,67 +93,4 @@ export async function checkConnections(pool: pg.Pool, max: number, own: string[]
     check: 'active connections', status: 'note',
     detail: `${n} other connections (threshold ${max}): the database is in use; ${busy.length} busy${busy.length ? `: ${named}` : ''} — going ahead (online steps, bounded lock waits)`,
   };
-}
-
-/** The backup needs room: free space where it goes must exceed the database size, and the disk not be too full. */
-export async function checkDisk(pool: pg.Pool, options: PreflightOptions): Promise<Verdict> {
-  if (!options.backup) return { check: 'backup disk', status: 'skip', detail: 'no backup requested' };
-  const { rows } = await pool.query<{ bytes: string }>(DATABASE_SIZE_SQL);
-  const dbBytes = Number(rows[0]?.bytes ?? 0);
-  const dir = nearestExisting(resolve(options.backupDir));
-  const fs = await statfs(dir);
-  const free = fs.bavail * fs.bsize;
-  const usedPercent = fs.blocks ? Math.round(((fs.blocks - fs.bfree) / fs.blocks) * 1000) / 10 : 0;
-  const numbers = `database ${formatBytes(dbBytes)}, free ${formatBytes(free)} at ${dir}, ${usedPercent}% used`;
-  if (free < dbBytes) return { check: 'backup disk', status: 'abort', detail: `${numbers}: the backup would not fit` };
-  if (usedPercent > options.maxDiskUsedPercent) {
-    return { check: 'backup disk', status: 'abort', detail: `${numbers}: above ${options.maxDiskUsedPercent}% used` };
-  }
-  return { check: 'backup disk', status: 'ok', detail: numbers };
-}
-
-/** Whether analysis data exists that reverting AnalysisFields would drop (index-backed, no full scan). */
-const ANALYSIS_DATA_SQL = `
-  SELECT EXISTS (SELECT 1 FROM analysis_history) AS history,
-         EXISTS (SELECT 1 FROM tracks WHERE analysis_version IS NOT NULL) AS versioned`;
-
-/** A rollback of the analysis fields drops their data: warn (stop unless --force) when there is any. */
-export async function checkRollbackDataLoss(pool: pg.Pool, revisions: string[]): Promise<Verdict> {
-  const check = 'analysis data';
-  if (!revisions.some((r) => r.startsWith('AnalysisFields'))) return { check, status: 'skip', detail: 'the analysis fields are not reverted' };
-  const { rows } = await pool.query<{ history: boolean; versioned: boolean }>(ANALYSIS_DATA_SQL).catch(() => ({ rows: [] }));
-  const row = rows[0];
-  if (!row?.history && !row?.versioned) return { check, status: 'ok', detail: 'no analysis data would be dropped' };
-  return { check, status: 'warn', detail: 'reverting the analysis fields drops analysis_history and the analysis columns, which hold data — use --backup' };
-}
-
-/** Stop on any abort; stop on a warning unless forced (--force). */
-export function enforceVerdicts(verdicts: Verdict[], force: boolean): void {
-  const aborts = verdicts.filter((v) => v.status === 'abort');
-  if (aborts.length) {
-    throw new PreflightError(`pre-flight stopped the command: ${aborts.map((v) => `${v.check}: ${v.detail}`).join('; ')}`);
-  }
-  const warnings = verdicts.filter((v) => v.status === 'warn');
-  if (warnings.length && !force) {
-    throw new PreflightError(
-      `pre-flight warning: ${warnings.map((v) => `${v.check}: ${v.detail}`).join('; ')} — re-run with --force to go ahead anyway`,
-    );
-  }
-}
-
-function nearestExisting(path: string): string {
-  let current = path;
-  while (!existsSync(current) && dirname(current) !== current) current = dirname(current);
-  return current;
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit ? 1 : 0)} ${units[unit]}`;
 }

@@ -93,25 +93,33 @@ describe('db CLI', function () {
     expect(status.path).to.deep.equal({ direction: 'up', revisions: [ANALYSIS_FIELDS] });
   });
 
-  it('db rollback of populated analysis fields warns (stops) unless --force, and --backup writes a dump first', async function () {
+  it('db rollback of populated analysis fields stops (ABORT) unless --allow-data-loss, and writes a backup first', async function () {
     expect((await runCli(['db', 'migrate', '--to', ANALYSIS_FIELDS], { env })).code).to.equal(0);
     await sql(db.url, `INSERT INTO tracks (id, file_path, created_at, analysis_version) VALUES (1, 'a', now(), 'v1')`);
     await sql(db.url, `INSERT INTO analysis_history (track_id, analysis_type, analysis_version, results) VALUES (1, 'audio', 'v1', '{}')`);
 
     const stopped = await runCli(['db', 'rollback'], { env });
     expect(stopped.code).to.equal(1);
-    expect(stopped.stderr).to.match(/pre-flight {2}WARN {3}analysis data: reverting the analysis fields drops analysis_history/);
-    expect(stopped.stderr).to.include('re-run with --force');
+    expect(stopped.stderr).to.include(`pre-flight  ABORT  analysis data: reverting ${ANALYSIS_FIELDS} drops 1 track(s) with analysis values (analysis_version 1), 1 analysis_history row(s) — pass --allow-data-loss to drop them`);
 
     const backupDir = await mkdtemp(join(tmpdir(), 'tm-backup-'));
     try {
-      const forced = await runCli(['db', 'rollback', '--force', '--backup'], { env: { ...env, BACKUP_DIR: backupDir } });
-      expect(forced.code, forced.stderr).to.equal(0);
-      expect(forced.stderr).to.match(/backup {6}written .+\.dump \([\d.]+ \w+ in \d+ ms\)/);
-      expect(forced.stderr).to.include(`rolled back to ${BASELINE}: ${ANALYSIS_FIELDS}`);
+      const allowed = await runCli(['db', 'rollback', '--allow-data-loss', '--backup'], { env: { ...env, BACKUP_DIR: backupDir } });
+      expect(allowed.code, allowed.stderr).to.equal(0);
+      expect(allowed.stderr).to.include('(--allow-data-loss: going ahead)');
+      expect(allowed.stderr).to.match(/backup {6}written .+\.dump \([\d.]+ \w+ in \d+ ms\)/);
+      expect(allowed.stderr).to.include(`rolled back to ${BASELINE}: ${ANALYSIS_FIELDS}`);
       expect((await readdir(backupDir)).filter((f) => f.endsWith('.dump'))).to.have.length(1);
     } finally {
       await rm(backupDir, { recursive: true, force: true });
+    }
+  });
+
+  it('--force is no flag of db migrate or db rollback: each override has its own name', async function () {
+    for (const command of ['migrate', 'rollback']) {
+      const result = await runCli(['db', command, '--force'], { env });
+      expect(result.code, command).to.equal(64);
+      expect(result.stderr).to.include("unknown option '--force'");
     }
   });
 

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import type pg from 'pg';
 import { createPool } from '../../src/shared/db/pool.js';
-import { enforceVerdicts, runPreflight, type PreflightOptions } from '../../src/schema/preflight.js';
+import { runPreflight, type PreflightOptions } from '../../src/schema/preflight.js';
+import { enforceVerdicts } from '../../src/schema/verdicts.js';
 import { migrationStatus } from '../../src/schema/migrator.js';
 import { runCli } from '../helpers/cli.js';
-import { createTestDatabase, testEnv, type TestDatabase } from '../helpers/isolation.js';
-import { BASELINE, openSession, silentLogger } from './catalog.js';
+import { createTestDatabase, TEST_BACKUP_DIR, testEnv, uniqueName, type TestDatabase } from '../helpers/isolation.js';
+import { BASELINE, openSession, silentLogger, sql } from './catalog.js';
 import { waitFor } from '../helpers/waitFor.js';
 import { allMigrations } from '../../migrations/index.js';
 
@@ -13,17 +14,20 @@ describe('db pre-flight', function () {
   let db: TestDatabase;
   let pool: pg.Pool;
   let other: pg.Client | undefined;
-  const options: PreflightOptions = {
-    longTransactionSeconds: 300,
-    maxConnections: 5,
-    maxDiskUsedPercent: 100,
-    backupDir: 'backups',
-    backup: false,
-    ownApplicationNames: ['tm-test-preflight%'],
-  };
+  let options: PreflightOptions;
 
   before(async function () {
     db = await createTestDatabase('tm_db_preflight');
+    options = {
+      longTransactionSeconds: 300,
+      maxConnections: 5,
+      maxDiskUsedPercent: 100,
+      backupDir: TEST_BACKUP_DIR,
+      databaseUrl: db.url,
+      backup: false,
+      hasWork: true,
+      ownApplicationNames: ['tm-test-preflight%'],
+    };
     pool = createPool(db.url, { applicationName: 'tm-test-preflight', max: 1 });
   });
   afterEach(async () => {
@@ -56,16 +60,16 @@ describe('db pre-flight', function () {
     const long = verdicts.find((v) => v.check === 'long transactions');
     expect(long?.status).to.equal('abort');
     expect(long?.detail).to.include(`pid ${pid} (application "tm-test-long-tx"`);
-    expect(() => enforceVerdicts(verdicts, true)).to.throw(/pre-flight stopped the command: long transactions/);
+    expect(() => enforceVerdicts(verdicts)).to.throw(/pre-flight stopped the command: long transactions/);
   });
 
-  it('stops `db migrate` before anything changes, even with --force', async function () {
+  it('stops `db migrate` before anything changes', async function () {
     other = await openSession(db.url, 'tm-test-long-tx');
     await other.query('BEGIN');
     await other.query('SELECT txid_current()');
     await waitForTransactionOlderThan(1);
     const env = testEnv({ DATABASE_URL: db.url, PREFLIGHT_LONG_TRANSACTION_SECONDS: '1' });
-    const result = await runCli(['db', 'migrate', '--force'], { env });
+    const result = await runCli(['db', 'migrate'], { env });
     expect(result.code).to.equal(1);
     expect(result.stderr).to.match(/pre-flight {2}ABORT {2}long transactions: 1 transaction\(s\) older than 1 s: pid \d+ \(application "tm-test-long-tx"/);
     expect((await migrationStatus(db.url, allMigrations, silentLogger)).applied).to.deep.equal([]);
@@ -81,7 +85,7 @@ describe('db pre-flight', function () {
     expect(connections?.status).to.equal('note');
     expect(connections?.detail).to.equal(
       `1 other connections (threshold 0): the database is in use; 1 busy: pid ${pid} (application "tm-test-other-client", idle in transaction) — going ahead (online steps, bounded lock waits)`);
-    expect(() => enforceVerdicts(verdicts, false)).not.to.throw();
+    expect(() => enforceVerdicts(verdicts)).not.to.throw();
     await other.query('ROLLBACK');
   });
 
@@ -117,11 +121,35 @@ describe('db pre-flight', function () {
     expect(again.stderr).to.match(/nothing to do/);
   });
 
-  it('checks the backup disk only when a backup is asked for, and aborts above the used-space limit', async function () {
+  it('checks the backup disk only when a backup will be written, and aborts above the used-space limit', async function () {
     const skip = (await runPreflight(pool, options)).find((v) => v.check === 'backup disk');
     expect(skip?.status).to.equal('skip');
+    const nothingToDo = (await runPreflight(pool, { ...options, backup: true, hasWork: false })).find((v) => v.check === 'backup disk');
+    expect(nothingToDo?.status).to.equal('skip');
     const full = (await runPreflight(pool, { ...options, backup: true, maxDiskUsedPercent: 1 })).find((v) => v.check === 'backup disk');
     expect(full?.status).to.equal('abort');
     expect(full?.detail).to.match(/^database [\d.]+ \w+, free [\d.]+ \w+ at .+, [\d.]+% used: above 1% used$/);
+  });
+
+  it('checks the server\'s disk on this machine; says when it cannot: another host, or a role that cannot see data_directory', async function () {
+    const here = (await runPreflight(pool, options)).find((v) => v.check === 'server disk');
+    expect(here?.status).to.equal('ok');
+    expect(here?.detail).to.match(/^data directory \/.+: free [\d.]+ \w+, [\d.]+% used$/);
+    const elsewhere = (await runPreflight(pool, { ...options, databaseUrl: 'postgres://db.example.internal:5432/library' })).find((v) => v.check === 'server disk');
+    expect(elsewhere).to.deep.equal({ check: 'server disk', status: 'note', detail: 'the server\'s data directory is not on this machine: its disk is not checked here' });
+
+    const role = uniqueName('tm_preflight_role');
+    await sql(db.url, `CREATE ROLE ${role} LOGIN`);
+    const url = new URL(db.url);
+    url.username = role;
+    const plain = createPool(url.toString(), { applicationName: 'tm-test-preflight-plain', max: 1 });
+    try {
+      const hidden = (await runPreflight(plain, options)).find((v) => v.check === 'server disk');
+      expect(hidden?.status).to.equal('note');
+      expect(hidden?.detail).to.include('cannot be seen by this role (needs pg_read_all_settings): its disk is not checked here');
+    } finally {
+      await plain.end();
+      await sql(db.url, `DROP ROLE ${role}`);
+    }
   });
 });

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 
 /**
@@ -47,9 +50,16 @@ export async function createTestDatabase(prefix = 'tm_test'): Promise<TestDataba
   };
 }
 
+/**
+ * Where CLI children write backups (db migrate/rollback back up by default): a directory of this test process
+ * under the system's temp directory, never the repository; removed when the process exits.
+ */
+export const TEST_BACKUP_DIR = join(tmpdir(), `tm-test-backups-${process.pid}`);
+process.once('exit', () => rmSync(TEST_BACKUP_DIR, { recursive: true, force: true }));
+
 /** The environment a child process of the CLI needs to work inside one test's isolation. */
 export function testEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', TRACKTION_ENV_FILE: '', ...overrides };
+  return { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', TRACKTION_ENV_FILE: '', BACKUP_DIR: TEST_BACKUP_DIR, ...overrides };
 }
 
 /** Drop a test's database, whoever is still connected to it. */
