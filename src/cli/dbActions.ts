@@ -1,53 +1,24 @@
-import type pg from 'pg';
-import { getConfig, type Config } from '../shared/config.js';
+import { getConfig } from '../shared/config.js';
 import { TracktionError, UsageError } from '../shared/errors.js';
-import { createLogger, type Logger } from '../shared/logger.js';
+import { createLogger } from '../shared/logger.js';
 import { backupDatabase, restoreDatabase } from '../schema/backup.js';
 import { migrate, migrationStatus, rollback } from '../schema/migrator.js';
 import { planSql, revisionClasses } from '../schema/plan.js';
 import { checkLedgerRevert } from '../schema/ledgerRevertCheck.js';
-import { checkConnection, createPool } from '../shared/db/pool.js';
 import { runPreflight, type PreflightOptions } from '../schema/preflight.js';
 import { checkAnalysisDataLoss } from '../schema/dataLossCheck.js';
 import { enforceVerdicts } from '../schema/verdicts.js';
 import { BASE, pathTo, resolveRevision, type RevisionPath } from '../schema/revisions.js';
 import { verifyDatabase } from '../schema/verify.js';
 import { readLibraryState } from '../schema/libraryState.js';
-import { DELETE_OLDER_DUPLICATES_SQL, checkHistoryDuplicates, findHistoryDuplicates } from '../schema/historyDuplicates.js';
+import { checkHistoryDuplicates } from '../schema/historyDuplicates.js';
 import { printLibraryState } from './dbLibraryReport.js';
 import { printBackup, printStatus, printVerdicts, printVerify, targetVerdict } from './dbReport.js';
 import { printLine, printMessage, writeOut } from './output.js';
-import { printable } from './safeText.js';
 import { allMigrations } from '../../migrations/index.js';
+import { backupUnlessSkipped, pointingAtBackup, timed, withDb, type Db } from './dbSession.js';
 
 /** The db commands, wired from the shared/db modules. Every step is logged with its duration. */
-
-interface Db {
-  config: Config;
-  logger: Logger;
-  url: string;
-  applicationName: string;
-  pool: pg.Pool;
-}
-
-async function withDb<T>(work: (db: Db) => Promise<T>): Promise<T> {
-  const config = getConfig();
-  const applicationName = `tracktion-migrate db (pid ${process.pid})`;
-  const pool = createPool(config.DATABASE_URL, { applicationName, max: 2 });
-  try {
-    await checkConnection(pool, config.DATABASE_URL);
-    return await work({ config, logger: createLogger('db'), url: config.DATABASE_URL, applicationName, pool });
-  } finally {
-    await pool.end();
-  }
-}
-
-async function timed<T>(logger: Logger, step: string, work: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  const result = await work();
-  logger.info({ step, ms: Math.round(performance.now() - started) }, `${step} done (${Math.round(performance.now() - started)} ms)`);
-  return result;
-}
 
 export interface ChangeOptions {
   to?: string;
@@ -99,36 +70,6 @@ async function change(direction: 'up' | 'down', options: ChangeOptions): Promise
       await postValidation(db);
     });
   });
-}
-
-/** The backup before a change (its file), or undefined with --no-backup, which is said. */
-async function backupUnlessSkipped(db: Db, backup: boolean): Promise<string | undefined> {
-  if (!backup) {
-    printBackup(undefined);
-    return undefined;
-  }
-  const result = await timed(db.logger, 'backup', () => backupDatabase(db.url, db.config.BACKUP_DIR));
-  printBackup(result);
-  return result.file;
-}
-
-/**
- * A failure after the backup ends by naming the backup and the command that returns to it. The error keeps
- * its class (and so its exit code): only its message grows.
- */
-async function pointingAtBackup(file: string | undefined, work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-  } catch (err) {
-    if (file && err instanceof Error) err.message = `${err.message} — backed up before the change to ${printable(file)}; to return to it: ${restoreCommand(file)}`;
-    throw err;
-  }
-}
-
-/** The restore command for a backup file, the path quoted for a POSIX shell when it needs it. */
-function restoreCommand(file: string): string {
-  const word = /^[\w@%+=:,./-]+$/.test(file) ? file : `'${file.replace(/'/g, "'\\''")}'`;
-  return `tracktion-migrate db restore ${printable(word)} --yes`;
 }
 
 export const migrateAction = (options: ChangeOptions) => change('up', options);
@@ -218,30 +159,5 @@ export async function verifyAction(options: { json?: boolean }): Promise<void> {
     const report = await timed(db.logger, 'verify', () => verifyDatabase(db.pool));
     printVerify(report, options.json ?? false);
     failOnFail(report.ok, report.checks.filter((c) => c.status === 'FAIL').length);
-  });
-}
-
-/**
- * Delete the older of duplicated history rows (same track, type and version), keeping the newest of each key:
- * what stands in the way of the unique key on a library whose history was written without one. A preview
- * without --yes; with it, a backup first (unless --no-backup), then one statement.
- */
-export async function dedupeHistoryAction(options: { yes?: boolean; backup?: boolean }): Promise<void> {
-  await withDb(async (db) => {
-    const query = async (sql: string, params: unknown[]) => (await db.pool.query(sql, params)).rows as Record<string, unknown>[];
-    const found = await findHistoryDuplicates(query);
-    if (found.keys === 0) {
-      printMessage(found.unkeyed ? 'analysis_history holds no duplicate keys: nothing to do' : 'analysis_history has its unique key (or does not exist): no duplicates possible, nothing to do');
-      return;
-    }
-    const what = `${found.extraRows} older row(s) over ${found.keys} duplicated key(s) (track ids ${found.sampleTrackIds.join(', ')}${found.keys > found.sampleTrackIds.length ? ', …' : ''})`;
-    if (!options.yes) {
-      printMessage(`would delete ${what}, keeping the newest row (highest id) of each key — pass --yes to delete them`);
-      return;
-    }
-    if (options.backup !== false) printBackup(await timed(db.logger, 'backup', () => backupDatabase(db.url, db.config.BACKUP_DIR)));
-    else printMessage('backup      skipped (--no-backup)');
-    const { rowCount } = await db.pool.query(DELETE_OLDER_DUPLICATES_SQL);
-    printMessage(`deleted ${rowCount ?? 0} older duplicate analysis_history row(s), kept the newest of each of ${found.keys} key(s); run db migrate to build the unique key`);
   });
 }

@@ -74,5 +74,5 @@ export function registerDbCommand(program: Command): void {
     .description('delete the older of duplicated analysis_history rows (same track, type and version), keeping the newest: what stops db migrate from building the unique key')
     .option('--yes', 'delete them (without it: say what would be deleted)')
     .option('--no-backup', 'do not pg_dump the database first')
-    .action((options: { yes?: boolean; backup?: boolean }) => actions().then((a) => a.dedupeHistoryAction(options)));
+    .action((options: { yes?: boolean; backup?: boolean }) => import('./dbDedupeAction.js').then((a) => a.dedupeHistoryAction(options)));
 }
