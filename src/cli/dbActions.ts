@@ -8,7 +8,7 @@ import { planSql, revisionClasses } from '../schema/plan.js';
 import { checkLedgerRevert } from '../schema/ledgerRevertCheck.js';
 import { checkConnection, createPool } from '../shared/db/pool.js';
 import { checkRollbackDataLoss, enforceVerdicts, runPreflight } from '../schema/preflight.js';
-import { BASE, pathTo, resolveRevision, type RevisionPath } from '../schema/revisions.js';
+import { BASE, defaultRollbackTarget, pathTo, refuseUpWhilePartlyReverted, resolveRevision, type RevisionPath } from '../schema/revisions.js';
 import { verifyDatabase } from '../schema/verify.js';
 import { printBackup, printStatus, printVerdicts, printVerify, targetVerdict } from './dbReport.js';
 import { printLine, printMessage } from './output.js';
@@ -82,6 +82,7 @@ async function change(direction: 'up' | 'down', options: ChangeOptions): Promise
     const run = { revisions: allMigrations, to: path.target, logger: db.logger, applicationName: `${db.applicationName} migrate` };
     const result = await timed(db.logger, direction === 'up' ? 'migrate' : 'rollback', () => (direction === 'up' ? migrate(db.url, run) : rollback(db.url, run)));
     printMessage(`${direction === 'up' ? 'migrated' : 'rolled back'} to ${path.target}: ${result.done.join(', ') || 'nothing to do'}`);
+    for (const r of result.wasPartlyApplied) printMessage(`${direction === 'up' ? 'finished' : 'undid'} partly applied ${r}`);
     await postValidation(db);
   });
 }
@@ -91,12 +92,13 @@ export const rollbackAction = (options: ChangeOptions) => change('down', options
 
 async function resolvePath(db: Db, direction: 'up' | 'down', to: string | undefined): Promise<RevisionPath> {
   const status = await migrationStatus(db.url, allMigrations, db.logger, db.applicationName);
-  const fallback = direction === 'up' ? 'latest' : (status.applied.at(-2) ?? BASE);
+  const fallback = direction === 'up' ? 'latest' : defaultRollbackTarget(status);
   const path = pathTo(status, resolveRevision(status.known, to ?? fallback, direction === 'up' ? 'latest' : 'base'));
   if (path.direction !== 'none' && path.direction !== direction) {
     const other = direction === 'up' ? 'rollback' : 'migrate';
     throw new UsageError(`target ${path.target} is ${direction === 'up' ? 'behind' : 'ahead of'} the current revision ${status.current ?? BASE}; use "db ${other} --to ${path.target}"`);
   }
+  refuseUpWhilePartlyReverted(status, path);
   return path;
 }
 
