@@ -8,7 +8,7 @@ import { checkLedgerRevert } from '../schema/ledgerRevertCheck.js';
 import { runPreflight, type PreflightOptions } from '../schema/preflight.js';
 import { checkAnalysisDataLoss } from '../schema/dataLossCheck.js';
 import { enforceVerdicts } from '../schema/verdicts.js';
-import { BASE, pathTo, resolveRevision, type RevisionPath } from '../schema/revisions.js';
+import { BASE, defaultRollbackTarget, pathTo, refuseUpWhilePartlyReverted, resolveRevision, type RevisionPath } from '../schema/revisions.js';
 import { verifyDatabase } from '../schema/verify.js';
 import { readLibraryState } from '../schema/libraryState.js';
 import { checkHistoryDuplicates } from '../schema/historyDuplicates.js';
@@ -67,6 +67,7 @@ async function change(direction: 'up' | 'down', options: ChangeOptions): Promise
       const run = { revisions: allMigrations, to: path.target, logger: db.logger, applicationName: `${db.applicationName} migrate` };
       const result = await timed(db.logger, direction === 'up' ? 'migrate' : 'rollback', () => (direction === 'up' ? migrate(db.url, run) : rollback(db.url, run)));
       printMessage(`${direction === 'up' ? 'migrated' : 'rolled back'} to ${path.target}: ${result.done.join(', ') || 'nothing to do'}`);
+      for (const r of result.wasPartlyApplied) printMessage(`${direction === 'up' ? 'finished' : 'undid'} partly applied ${r}`);
       await postValidation(db);
     });
   });
@@ -77,12 +78,13 @@ export const rollbackAction = (options: ChangeOptions) => change('down', options
 
 async function resolvePath(db: Db, direction: 'up' | 'down', to: string | undefined): Promise<RevisionPath> {
   const status = await migrationStatus(db.url, allMigrations, db.logger, db.applicationName);
-  const fallback = direction === 'up' ? 'latest' : (status.applied.at(-2) ?? BASE);
+  const fallback = direction === 'up' ? 'latest' : defaultRollbackTarget(status);
   const path = pathTo(status, resolveRevision(status.known, to ?? fallback, direction === 'up' ? 'latest' : 'base'));
   if (path.direction !== 'none' && path.direction !== direction) {
     const other = direction === 'up' ? 'rollback' : 'migrate';
     throw new UsageError(`target ${path.target} is ${direction === 'up' ? 'behind' : 'ahead of'} the current revision ${status.current ?? BASE}; use "db ${other} --to ${path.target}"`);
   }
+  refuseUpWhilePartlyReverted(status, path);
   return path;
 }
 

@@ -1,6 +1,6 @@
 import { formatBytes } from '../schema/diskCheck.js';
 import type { Verdict } from '../schema/verdicts.js';
-import type { RevisionPath, RevisionStatus } from '../schema/revisions.js';
+import type { InterruptedRevision, RevisionPath, RevisionStatus } from '../schema/revisions.js';
 import type { BackupResult } from '../schema/backup.js';
 import type { VerifyReport } from '../schema/checks.js';
 import { formatTable, printJson, printLine, printMessage } from './output.js';
@@ -36,10 +36,26 @@ export function printStatus(status: RevisionStatus, path: RevisionPath, json: bo
     return;
   }
   printLine(`current revision: ${status.current ?? 'base (none applied)'}`);
-  printLine(formatTable(['revision', 'state'], status.known.map((r) => [r, status.applied.includes(r) ? 'applied' : 'pending'])));
+  printLine(formatTable(['revision', 'state'], status.known.map((r) => [r, revisionState(status, r)])));
   for (const r of status.unknownApplied) printLine(`${r}  applied, but unknown to this version of the tool`);
+  for (const i of status.interrupted) printLine(interruptedLine(status, i));
   const route = path.direction === 'none' ? 'nothing to do' : `${path.direction === 'up' ? 'apply' : 'revert'} ${path.revisions.join(' → ')}`;
   printLine(`path to ${path.target}: ${route}`);
+}
+
+function revisionState(status: RevisionStatus, revision: string): string {
+  if (status.partlyApplied.includes(revision)) return 'partly applied';
+  if (status.partlyReverted.includes(revision)) return 'partly reverted';
+  return status.applied.includes(revision) ? 'applied' : 'pending';
+}
+
+/** The revision name comes from the database: printed inert. */
+function interruptedLine(status: RevisionStatus, i: InterruptedRevision): string {
+  const when = `interrupted during ${i.direction === 'up' ? 'migrate' : 'rollback'} at ${i.startedAt}`;
+  const what = status.partlyReverted.includes(i.revision)
+    ? `partly reverted — ${when}: db rollback finishes reverting it`
+    : `partly applied — ${when}: db migrate finishes it, db rollback undoes it`;
+  return `${printable(i.revision)}  ${what}`;
 }
 
 export function printVerify(report: VerifyReport, json: boolean): void {

@@ -6,6 +6,12 @@ import type { MigrationClass } from './revisions.js';
 /** The table where TypeORM records applied revisions (not `migrations`: a library may own that name). */
 export const MIGRATIONS_TABLE = 'tracktion_migrations';
 
+/**
+ * The table where the migrator records a revision run outside a transaction while it runs (revisionProgress.ts):
+ * TypeORM records a revision only at its end, so without it an interrupted one leaves no trace.
+ */
+export const IN_PROGRESS_TABLE = `${MIGRATIONS_TABLE}_in_progress`;
+
 /** A TypeORM DataSource for the revisions, connected; an unreachable server becomes exit 69. */
 export async function openMigrationSource(
   databaseUrl: string,

@@ -1,14 +1,18 @@
 import pg from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { getConfig } from '../shared/config.js';
-import { errorCode, errorMessage } from '../shared/errors.js';
+import { errorCode } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/logger.js';
-import { connecting, isUnreachable } from '../shared/services.js';
+import { connecting } from '../shared/services.js';
 import { MigrationError, RevisionError } from './errors.js';
 import { RevisionExecutor, appliedRevisions, openMigrationSource } from './dataSource.js';
 import { blockingSessions } from './locks.js';
 import { createPool, databaseName, urlForDatabase } from '../shared/db/pool.js';
-import { BASE, knownRevisions, type MigrationClass, pathTo, resolveRevision, revisionStatus, type RevisionPath, type RevisionStatus } from './revisions.js';
+import { interruptedRevisions } from './revisionProgress.js';
+import { runPath, sessionStatus, type RevisionRun } from './revisionRun.js';
+import {
+  BASE, defaultRollbackTarget, knownRevisions, type MigrationClass, pathTo, refuseUpWhilePartlyReverted, resolveRevision, revisionStatus, type RevisionPath, type RevisionStatus,
+} from './revisions.js';
 import { attachStepContext, settingsFromConfig, type StepSettings } from './steps.js';
 
 export interface MigrateOptions {
@@ -26,6 +30,8 @@ export interface MigrationRun {
   path: RevisionPath;
   /** Revisions applied (up) or reverted (down) by this run, in order. */
   done: string[];
+  /** Of those, the ones that were partly applied (interrupted) before this run. */
+  wasPartlyApplied: string[];
 }
 
 /**
@@ -50,29 +56,37 @@ export async function migrate(databaseUrl: string, options: MigrateOptions): Pro
     if (path.direction === 'down') {
       throw new RevisionError(`target ${path.target} is behind the current revision ${status.current}; use "db rollback --to ${path.target}"`);
     }
-    return { path, done: await session.run(path) };
+    refuseUpWhilePartlyReverted(status, path);
+    return finished(path, await session.run(path), status);
   });
 }
 
-/** Revert applied revisions down to the target (default: only the newest one), newest first. */
+/**
+ * Revert revisions down to the target, newest first: a partly-applied revision before every applied one.
+ * Default: only what is partly applied, else only the newest applied revision.
+ */
 export async function rollback(databaseUrl: string, options: MigrateOptions): Promise<MigrationRun> {
   return withMigrationSession(databaseUrl, options, async (session) => {
     const status = await session.status();
-    const previous = status.applied.at(-2) ?? BASE;
-    const path = pathTo(status, options.to === undefined ? previous : resolveRevision(status.known, options.to, 'base'));
+    const path = pathTo(status, options.to === undefined ? defaultRollbackTarget(status) : resolveRevision(status.known, options.to, 'base'));
     if (path.direction === 'up') {
       throw new RevisionError(`target ${path.target} is ahead of the current revision ${status.current ?? BASE}; use "db migrate --to ${path.target}"`);
     }
-    return { path, done: await session.run(path) };
+    return finished(path, await session.run(path), status);
   });
 }
 
-/** Applied, pending and current revisions; reads only. */
+function finished(path: RevisionPath, done: string[], before: RevisionStatus): MigrationRun {
+  return { path, done, wasPartlyApplied: done.filter((r) => before.partlyApplied.includes(r)) };
+}
+
+/** Applied, pending, current and interrupted revisions; reads only. */
 export async function migrationStatus(databaseUrl: string, revisions: readonly MigrationClass[], logger?: Logger, applicationName?: string): Promise<RevisionStatus> {
   const log = logger ?? createLogger('db.migrate');
   const dataSource = await openMigrationSource(databaseUrl, log, revisions, { applicationName });
   try {
-    return revisionStatus(knownRevisions(revisions), await appliedRevisions(new RevisionExecutor(dataSource)));
+    const executor = new RevisionExecutor(dataSource);
+    return revisionStatus(knownRevisions(revisions), await appliedRevisions(executor), await interruptedRevisions((q, p) => dataSource.query(q, p)));
   } finally {
     await dataSource.destroy();
   }
@@ -120,9 +134,10 @@ async function withMigrationSession<T>(
     attachStepContext(queryRunner, { settings, logger, findBlockers: (pid) => blockingSessions(watchPool, pid) });
     await takeMigrationLock(queryRunner);
     const executor = new RevisionExecutor(dataSource, queryRunner);
+    const revisionRun: RevisionRun = { dataSource, executor, queryRunner, query: (q, p) => queryRunner.query(q, p), revisions: options.revisions };
     return await work({
-      status: async () => revisionStatus(knownRevisions(options.revisions), await appliedRevisions(executor)),
-      run: (path) => runPath(dataSource, executor, path, logger, options.revisions),
+      status: () => sessionStatus(revisionRun),
+      run: (path) => runPath(revisionRun, path, logger),
     });
   } finally {
     await closeQuietly(queryRunner, dataSource, watchPool);
@@ -135,59 +150,6 @@ async function takeMigrationLock(queryRunner: QueryRunner): Promise<void> {
   const holders = (await queryRunner.query(ADVISORY_HOLDER_SQL, [MIGRATION_ADVISORY_LOCK])) as { pid: number; application_name: string }[];
   const who = holders.map((h) => `pid ${h.pid} (application "${h.application_name}")`).join(', ') || 'another session';
   throw new MigrationError(`another migrate or rollback is running on this database: ${who} — wait for it to finish`);
-}
-
-async function runPath(dataSource: DataSource, executor: RevisionExecutor, path: RevisionPath, logger: Logger, revisions: readonly MigrationClass[]): Promise<string[]> {
-  if (path.direction === 'none') {
-    logger.info({ target: path.target }, `schema is at ${path.target}: nothing to do`);
-    return [];
-  }
-  logger.info({ direction: path.direction, revisions: path.revisions }, `${path.direction === 'up' ? 'applying' : 'reverting'} ${path.revisions.join(', ')}`);
-  const done: string[] = [];
-  for (const revision of path.revisions) {
-    const started = performance.now();
-    try {
-      await runRevision(dataSource, executor, revision, path.direction);
-    } catch (err) {
-      throw await explainFailure(executor, revisions, revision, path.direction, err);
-    }
-    const ms = Math.round(performance.now() - started);
-    logger.info({ revision, ms }, `${path.direction === 'up' ? 'applied' : 'reverted'} ${revision} (${ms} ms)`);
-    done.push(revision);
-  }
-  return done;
-}
-
-async function runRevision(dataSource: DataSource, executor: RevisionExecutor, revision: string, direction: 'up' | 'down'): Promise<void> {
-  const instance = dataSource.migrations.find((m) => (m.name ?? m.constructor.name) === revision);
-  if (!instance) throw new RevisionError(`revision ${revision} is applied in the database but unknown to this version of the tool`);
-  executor.only = revision;
-  if (direction === 'up') {
-    executor.transaction = 'each'; // honours the revision's own `transaction = false`
-    await executor.executePendingMigrations();
-    return;
-  }
-  const [newest] = (await appliedRevisions(executor)).slice(-1);
-  if (newest !== revision) throw new RevisionError(`expected ${revision} to be the newest applied revision, found ${newest ?? BASE}`);
-  // TypeORM's undo ignores the per-revision flag, so the mode is chosen here from it.
-  executor.transaction = instance.transaction === false ? 'none' : 'each';
-  await executor.undoLastMigration();
-}
-
-/** A failed revision: what failed, which revisions are applied now, and what the operator can do. */
-async function explainFailure(executor: RevisionExecutor, revisions: readonly MigrationClass[], revision: string, direction: 'up' | 'down', err: unknown): Promise<unknown> {
-  if (isUnreachable(err) || err instanceof RevisionError) return err;
-  let state: string;
-  try {
-    const status = revisionStatus(knownRevisions(revisions), await appliedRevisions(executor));
-    state = `applied: ${status.applied.join(', ') || 'none'} (current ${status.current ?? BASE}); pending: ${status.pending.join(', ') || 'none'}`;
-  } catch {
-    state = 'unknown (the database did not answer)';
-  }
-  const next = direction === 'up'
-    ? `${revision} may be partly applied; its steps are idempotent — fix the cause and run "db migrate" again to finish it, or "db rollback" to undo`
-    : `run "db rollback" again once the cause is fixed`;
-  return new MigrationError(`${direction === 'up' ? 'migrate' : 'rollback'} of ${revision} failed: ${errorMessage(err)}. Schema state — ${state}. ${next}`, { cause: err });
 }
 
 async function closeQuietly(queryRunner: QueryRunner, dataSource: DataSource, watchPool: pg.Pool): Promise<void> {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ANALYSIS_FIELDS_UP } from '../../migrations/1732500001000-AnalysisFields.js';
-import { migrate } from '../../src/schema/migrator.js';
+import { migrate, migrationStatus } from '../../src/schema/migrator.js';
 import { verifyDatabase } from '../../src/schema/verify.js';
 import { createPool } from '../../src/shared/db/pool.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
@@ -75,5 +75,20 @@ describe('db migrations: a step that fails', function () {
       /^migrate of AnalysisFields1732500001000 failed: step "add foreign key fk_analysis_history_track NOT VALID" failed: .*analysis_history.*\. Schema state — applied: Baseline1732500000000 \(current Baseline1732500000000\); pending: AnalysisFields1732500001000/,
     );
     expect((err as Error).message).to.include('its steps are idempotent');
+  });
+
+  it('a revision in one transaction: says nothing of it was applied, suggests no rollback, records nothing in progress', async function () {
+    const other = await createTestDatabase('tm_db_txfail');
+    try {
+      // A view where the table should be: CREATE TABLE IF NOT EXISTS skips it, COMMENT ON TABLE refuses a view.
+      await sql(other.url, 'CREATE VIEW tracks AS SELECT 1 AS id');
+      const err = await migrate(other.url, { revisions: allMigrations, to: BASELINE, logger: silentLogger }).catch((e: unknown) => e);
+      expect((err as Error).message).to.match(
+        /Baseline1732500000000 runs in one transaction, so nothing of it was applied — fix the cause and run "db migrate" again$/,
+      );
+      expect((await migrationStatus(other.url, allMigrations, silentLogger)).partlyApplied).to.deep.equal([]);
+    } finally {
+      await other.drop();
+    }
   });
 });
