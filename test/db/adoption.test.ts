@@ -2,13 +2,14 @@ import { expect } from 'chai';
 import { migrate } from '../../src/schema/migrator.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, testEnv, type TestDatabase } from '../helpers/isolation.js';
-import { ALEMBIC_UPGRADE_SQL, buildApplicationLibrary } from './adoptionFixtures.js';
+import { buildLibrary } from '../helpers/libraryFixtures.js';
 import { ANALYSIS_FIELDS, silentLogger, sql } from './catalog.js';
 import { allMigrations } from '../../migrations/index.js';
 
 /**
- * Libraries the tool did not create: the application's own table (other column types, columns of its own) and
- * the application's Alembic upgrade already applied. `db migrate` adopts what exists and adds what is missing.
+ * Libraries the tool did not create, built by the application's own Alembic (test/fixtures/alembic): its legacy
+ * table (other column types, columns of its own) and its upgrade already applied. `db migrate` adopts what
+ * exists and adds what is missing.
  */
 
 interface StatusJson {
@@ -32,7 +33,7 @@ describe('db migrate adopts a library upgraded by the application\'s Alembic rev
   let db: TestDatabase;
   before(async () => {
     db = await createTestDatabase('tm_adopt_alembic');
-    await buildApplicationLibrary(db.url, 'after');
+    await buildLibrary(db.url, 'alembic-after', { tracks: 200 });
   });
   after(async () => db.drop());
 
@@ -57,7 +58,7 @@ describe('db migrate adopts a library upgraded by the application\'s Alembic rev
     const verify = await cli(db.url, ['verify']);
     expect(verify.code, verify.stdout).to.equal(0);
     expect(verify.stdout).to.match(/PASS {2}schema {2}constraint fk_analysis_history_track: foreign key on analysis_history \(track_id\) as analysis_history_track_id_fkey, validated/);
-    expect(verify.stdout).to.match(/PASS {2}schema {2}table tracks: 11\/11 columns as specified \(legacy ones: a type the backfill can read\); 2 other column\(s\), left to the application/);
+    expect(verify.stdout).to.match(/PASS {2}schema {2}table tracks: 11\/11 columns as specified \(legacy ones: a type the backfill can read\); 4 other column\(s\), left to the application/);
   });
 });
 
@@ -65,7 +66,7 @@ describe('db migrate on a legacy library of the application\'s (Alembic before t
   let db: TestDatabase;
   before(async () => {
     db = await createTestDatabase('tm_adopt_before');
-    await buildApplicationLibrary(db.url, 'before');
+    await buildLibrary(db.url, 'alembic-before', { tracks: 200 });
   });
   after(async () => db.drop());
 
@@ -86,7 +87,7 @@ describe('history rows in the way of the unique key', function () {
   let db: TestDatabase;
   before(async () => {
     db = await createTestDatabase('tm_adopt_dupes');
-    await buildApplicationLibrary(db.url, 'after');
+    await buildLibrary(db.url, 'alembic-after', { tracks: 200 });
     // The application wrote track 7's and track 9's analysis twice.
     await sql(db.url, `INSERT INTO analysis_history (track_id, analysis_type, analysis_version, results, created_at)
       SELECT t, 'full_analysis', '1.0', '{}', now() FROM (VALUES (7), (7), (7), (9), (9), (11)) v(t)`);
@@ -124,8 +125,7 @@ describe('a library an older version of the tool migrated over the Alembic upgra
   let db: TestDatabase;
   before(async () => {
     db = await createTestDatabase('tm_adopt_repair');
-    await buildApplicationLibrary(db.url, 'before');
-    await sql(db.url, ALEMBIC_UPGRADE_SQL);
+    await buildLibrary(db.url, 'alembic-after', { tracks: 200 });
     await migrate(db.url, { revisions: allMigrations, to: 'LedgerStateChecks', logger: silentLogger });
     // What that older version left: its own second foreign key, no unique key, alembic_version untouched.
     await sql(db.url, `ALTER TABLE analysis_history DROP CONSTRAINT uq_analysis_history_track_type_version;
@@ -147,7 +147,7 @@ describe('db verify on a library with other legacy types', function () {
   let db: TestDatabase;
   before(async () => {
     db = await createTestDatabase('tm_adopt_verify');
-    await buildApplicationLibrary(db.url, 'before');
+    await buildLibrary(db.url, 'alembic-before', { tracks: 200 });
     await migrate(db.url, { revisions: allMigrations, logger: silentLogger });
   });
   after(async () => db.drop());
