@@ -1,4 +1,5 @@
 import { errorCode } from '../shared/errors.js';
+import { endLiveLine } from '../shared/liveLine.js';
 
 /**
  * Data goes to stdout, messages to stderr: a script can pipe one and read the other. Every write to stdout
@@ -27,6 +28,8 @@ export function isStdoutClosed(): boolean {
 
 /** Write text as it is (no newline added). */
 export function writeOut(text: string): void {
+  // Same terminal as the live line on stderr: end that line first.
+  if (process.stdout.isTTY) endLiveLine();
   if (!isStdoutClosed()) process.stdout.write(text);
 }
 
@@ -56,6 +59,7 @@ export function printLine(line = ''): void {
 }
 
 export function printMessage(line: string): void {
+  endLiveLine();
   process.stderr.write(`${line}\n`);
 }
 

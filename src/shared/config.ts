@@ -49,18 +49,33 @@ function logLevelName(value: string): string {
   return ({ warning: 'warn', critical: 'fatal' } as Record<string, string>)[name] ?? name;
 }
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+const logLevel = z
+  .string()
+  .transform(logLevelName)
+  .pipe(z.enum(LOG_LEVELS, {
+    error: `must be one of ${LOG_LEVELS.join(', ')} (any case; WARNING and CRITICAL are read as warn and fatal)`,
+  }));
+
+/** A level named on the command line (--log-level), read by the same rule as LOG_LEVEL; throws ConfigError. */
+export function parseLogLevel(value: string, source = 'LOG_LEVEL'): LogLevel {
+  const result = logLevel.safeParse(value);
+  if (!result.success) throw new ConfigError(`${source} ${result.error.issues.map((i) => i.message).join('; ')}`);
+  return result.data;
+}
+
 const envSchema = z.object({
   DATABASE_URL: urlWithScheme(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/tracktion'),
   RABBITMQ_URL: urlWithScheme(['amqp', 'amqps']).default('amqp://guest:guest@127.0.0.1:5672'),
   REDIS_URL: urlWithScheme(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
-  LOG_LEVEL: z
-    .string()
-    .transform(logLevelName)
-    .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-      error: 'must be one of fatal, error, warn, info, debug, trace, silent (any case; WARNING and CRITICAL are read as warn and fatal)',
-    }))
-    .default('info'),
+  LOG_LEVEL: logLevel.default('info'),
+  // auto: human lines when stderr is a terminal, JSON lines otherwise (a file, a pipe, a log collector).
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { error: 'must be one of auto, json, pretty' }).default('auto'),
+  // The older spelling of LOG_FORMAT=pretty, still read when LOG_FORMAT is left at auto.
   LOG_PRETTY: booleanFlag.default(false),
+  // https://no-color.org: any non-empty value turns colour off (empty counts as unset, as for every variable).
+  NO_COLOR: z.string().optional(),
   TRACKTION_NAMESPACE: z
     .string()
     .regex(/^[a-z][a-z0-9_-]{0,39}$/, 'must be 1-40 characters: lowercase letters, digits, _ or -, starting with a letter')
@@ -170,11 +185,21 @@ export function resolveFileVariables(env: Env, readFile: (path: string) => strin
 }
 
 let cached: Config | undefined;
+let logLevelOverride: LogLevel | undefined;
 
 /** The process's configuration, parsed once on first use. */
 export function getConfig(): Config {
-  cached ??= loadConfig(environmentWithDotenv());
+  cached ??= loadConfig({ ...environmentWithDotenv(), ...(logLevelOverride ? { LOG_LEVEL: logLevelOverride } : {}) });
   return cached;
+}
+
+/**
+ * --quiet, --verbose and --log-level: the command line wins over LOG_LEVEL. Called before any command reads the
+ * configuration; the level is checked by LOG_LEVEL's own rule.
+ */
+export function overrideLogLevel(value: string, source: string): void {
+  logLevelOverride = parseLogLevel(value, source);
+  cached = undefined;
 }
 
 /**

@@ -1,15 +1,23 @@
-import { pino, type Logger } from 'pino';
-import { getConfig } from './config.js';
+import { createRequire } from 'node:module';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import type { PrettyOptions } from 'pino-pretty';
+import { getConfig, type Config } from './config.js';
+import { endLiveLine } from './liveLine.js';
 import { redactText } from './redact.js';
 
 export type { Logger };
 
+export type LogFormat = 'json' | 'pretty';
+
 /**
- * Logs go to stderr (stdout carries command data). JSON lines by default; LOG_PRETTY=1 for people.
+ * Logs go to stderr (stdout carries command data). LOG_FORMAT=auto (the default) writes human lines when stderr
+ * is a terminal and JSON lines otherwise, so a file, a pipe or a log collector always gets JSON; LOG_PRETTY=1 is
+ * the older spelling of pretty. Colour only on a terminal and only without NO_COLOR (https://no-color.org).
  * Every string field passes through the URL redactor, so a connection string never shows its password.
  */
 export function createLogger(name: string): Logger {
   const config = getConfig();
+  const stderr = { isTTY: process.stderr.isTTY === true };
   const options = {
     name,
     level: config.LOG_LEVEL,
@@ -20,10 +28,50 @@ export function createLogger(name: string): Logger {
     },
     serializers: { err: serializeError },
   };
-  if (config.LOG_PRETTY) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true } } });
-  }
-  return pino(options, pino.destination(2));
+  return pino(options, logDestination(logFormat(config, stderr), useColour(config, stderr)));
+}
+
+/**
+ * A step of a db command that took this long is logged at info; faster ones at debug (--verbose shows them).
+ * The commands print their own verdicts and results: at the default level a fast step is noise among them.
+ */
+export const SLOW_STEP_MS = 1000;
+
+/** The level for a step's "done (N ms)" line. */
+export function stepLogLevel(ms: number): 'info' | 'debug' {
+  return ms >= SLOW_STEP_MS ? 'info' : 'debug';
+}
+
+/** The format LOG_FORMAT (or the older LOG_PRETTY) asks for on this stderr. */
+export function logFormat(config: Pick<Config, 'LOG_FORMAT' | 'LOG_PRETTY'>, stderr: { isTTY: boolean }): LogFormat {
+  if (config.LOG_FORMAT !== 'auto') return config.LOG_FORMAT;
+  return config.LOG_PRETTY || stderr.isTTY ? 'pretty' : 'json';
+}
+
+/** Colour is for a person at a terminal who has not said NO_COLOR; escape codes in a file or a pipe are noise. */
+export function useColour(config: Pick<Config, 'NO_COLOR'>, stderr: { isTTY: boolean }): boolean {
+  return stderr.isTTY && !config.NO_COLOR;
+}
+
+/**
+ * Written synchronously in this process (not in pino's worker transport) so that a log line can end the live
+ * progress line first, and nothing is lost when the process exits right after logging.
+ */
+function logDestination(format: LogFormat, colour: boolean): DestinationStream {
+  const render = format === 'pretty' ? prettyRenderer(colour) : (line: string) => line;
+  return {
+    write(line: string) {
+      endLiveLine();
+      process.stderr.write(render(line));
+    },
+  };
+}
+
+/** pino-pretty is loaded only when used: producer and consumers in production log JSON and never need it. */
+function prettyRenderer(colour: boolean): (line: string) => string {
+  const require = createRequire(import.meta.url);
+  const { prettyFactory } = require('pino-pretty') as { prettyFactory: (o: PrettyOptions) => (line: string) => string };
+  return prettyFactory({ colorize: colour, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' });
 }
 
 function redactArgument(arg: unknown): unknown {
