@@ -16,10 +16,10 @@ import { printable, safeJson } from './safeText.js';
 
 /** `backfill …`: enqueue a job and watch it. Operating a running job (pause, retry …) lives beside it. */
 export function registerBackfillCommand(program: Command): void {
-  const backfill = program.command('backfill').description('Enqueue and watch backfill jobs (legacy analysis_data → new columns)');
+  const backfill = program.command('backfill').description('enqueue and watch backfill jobs (legacy analysis_data → new columns)');
 
   backfill.command('enqueue')
-    .description('Record a backfill job (id bounds frozen now) and hand its request to the producers')
+    .description('record a backfill job (id bounds frozen now) and hand its request to the producers')
     .addOption(new Option('--analysis-version <v>', 'target analysis_version (1-20 chars; default ANALYSIS_VERSION)').argParser(analysisVersionOption))
     .addOption(new Option('--range-size <n>', 'rows with legacy data per range (default BACKFILL_RANGE_SIZE, at most BACKFILL_RANGE_SIZE_LIMIT)').argParser(intOption(1, 1_000_000)))
     .addOption(new Option('--from-id <a>', 'lowest track id to convert').argParser(intOption(0, 2_147_483_647)))
@@ -27,7 +27,6 @@ export function registerBackfillCommand(program: Command): void {
     .option('--wait', 'follow the job until it ends (exit code as `backfill wait`)')
     .addOption(new Option('--timeout <s>', 'with --wait: give up after this many seconds (exit 2)').argParser(intOption(1, 31_536_000)))
     .option('--json', 'print {"jobId": …} as JSON')
-    .addHelpText('after', '\nExample:\n  tracktion-migrate backfill enqueue --range-size 2000 --json\n  tracktion-migrate backfill enqueue --from-id 1 --to-id 500000 --wait')
     .action(async (opts: { analysisVersion?: string; rangeSize?: number; fromId?: number; toId?: number; wait?: boolean; timeout?: number; json?: boolean }) => {
       if (opts.fromId !== undefined && opts.toId !== undefined && opts.fromId > opts.toId) {
         throw new UsageError('--from-id must not be greater than --to-id');
@@ -62,7 +61,7 @@ export function registerBackfillCommand(program: Command): void {
     });
 
   backfill.command('status [job]')
-    .description('State, ranges, tracks, rate, ETA, queue depth, consumers, throttle and history of a job (default: the latest)')
+    .description('state, ranges, tracks, rate, ETA, queue depth, consumers, throttle and history of a job (default: the latest)')
     .option('--json', 'print the status as one JSON object (with --watch: one per line, NDJSON)')
     .option('--watch', 'keep watching until the job ends: a live view on a terminal, plain lines otherwise')
     .addOption(new Option('--interval <s>', 'with --watch: seconds between updates').argParser(intOption(1, 3600)).default(2))
@@ -84,7 +83,7 @@ export function registerBackfillCommand(program: Command): void {
     });
 
   backfill.command('list')
-    .description('Backfill jobs, newest first')
+    .description('backfill jobs, newest first')
     .option('--json', 'print a JSON array')
     .action(async (opts: { json?: boolean }) => {
       await withFleet(async (ctx) => {
@@ -100,7 +99,7 @@ export function registerBackfillCommand(program: Command): void {
     });
 
   backfill.command('wait <job>')
-    .description('Wait for a job to end: exit 0 completed, 1 failed or with failed ranges, 2 timeout')
+    .description('wait for a job to end: exit 0 completed, 1 failed or with failed ranges, 2 timeout')
     .addOption(new Option('--timeout <s>', 'give up after this many seconds').argParser(intOption(1, 31_536_000)))
     .option('--json', 'print the final status as JSON')
     .action(async (jobArg: string, opts: { timeout?: number; json?: boolean }) => {
@@ -113,7 +112,7 @@ export function registerBackfillCommand(program: Command): void {
     });
 
   backfill.command('errors <job>')
-    .description('Every row error of a job: track id, file path, code, key, message')
+    .description('every row error of a job: track id, file path, code, key, message')
     .option('--code <code>', 'only errors with this code (invalid_json, not_an_object, invalid_value, unstorable, too_large)')
     .option('--summary', 'counts by code with a sample track each')
     .addOption(new Option('--json', 'one JSON array of {trackId, filePath, code, key, message}').conflicts('csv'))

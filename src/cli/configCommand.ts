@@ -35,10 +35,10 @@ interface ConfigMigrateOptions {
 }
 
 export function registerConfigCommand(program: Command): void {
-  const config = program.command('config').description('Service configuration files (YAML or JSON)');
+  const config = program.command('config').description('service configuration files (YAML or JSON)');
   config
     .command('migrate')
-    .description('Upgrade configuration files to a newer version (default: the latest)')
+    .description('upgrade configuration files to a newer version (default: the latest)')
     .argument('[files...]', 'configuration files (default: the standard set)')
     .option('--to <version>', `target version (${CONFIG_VERSIONS.join(', ')})`, LATEST_CONFIG_VERSION)
     .option('--dry-run', 'print a unified diff (secrets masked) and write nothing')

@@ -40,9 +40,9 @@ Output: one JSON line per input line, in order:
 Row error codes: invalid_json, not_an_object, invalid_value, unstorable. Row errors are data, not a failure.
 
 Examples:
-  psql -At -c "SELECT to_json(analysis_data) FROM tracks" | tracktion-migrate convert --summary
-  tracktion-migrate convert --summary --json samples/legacy-analysis.ndjson
-  tracktion-migrate convert --now 2024-06-01T00:00:00Z --analysis-version 2024.2 sample.ndjson
+  $ psql -At -c "SELECT to_json(analysis_data) FROM tracks" | tracktion-migrate convert --summary
+  $ tracktion-migrate convert --summary --json samples/legacy-analysis.ndjson
+  $ tracktion-migrate convert --now 2024-06-01T00:00:00Z --analysis-version 2024.2 sample.ndjson
 
 Exit codes:
   0   done (row errors included)
@@ -55,7 +55,7 @@ export function registerConvertCommand(program: Command): void {
   program
     .command('convert')
     .summary('dry-run the legacy conversion over one analysis_data value per line (no database)')
-    .description('Convert legacy analysis_data values, one per line, and print each outcome — or a summary.')
+    .description('convert legacy analysis_data values, one per line, and print each outcome — or a summary')
     .argument('[file]', 'input file; stdin when omitted or "-"')
     .option('--summary', 'print counts by outcome and error code (with a sample line number) instead of lines')
     .option('--json', 'with --summary, print the summary as one JSON object (lines are always JSON)')

@@ -7,7 +7,7 @@ import { printMessage } from './output.js';
 /** `dashboard`: the built-in live page of the fleet, for when no Prometheus / Grafana is set up. */
 export function registerDashboardCommand(program: Command): void {
   program.command('dashboard')
-    .description('Serve a live page of the fleet: jobs with progress, rate and ETA, throughput and queue depth charts, consumers, row errors, throttle, pause / resume / cancel. Runs until SIGTERM/SIGINT.')
+    .description('serve a live page of the fleet: jobs with progress, rate and ETA, throughput and queue depth charts, consumers, row errors, throttle, pause / resume / cancel; runs until SIGTERM/SIGINT')
     .addOption(new Option('--port <p>', 'port to listen on; 0 picks a free one (default DASHBOARD_PORT, 8080)').argParser(intOption(0, 65_535)))
     .addOption(new Option('--host <h>', 'address to bind (default DASHBOARD_HOST, 127.0.0.1: this machine only)'))
     .addHelpText('after', `

@@ -13,17 +13,20 @@ const NO_BACKUP_OPTION = ['--no-backup', 'skip the backup before the change'] as
 
 interface RollbackFlags {
   to?: string;
+  json?: boolean;
   dryRun?: boolean;
   backup?: boolean;
   allowDataLoss?: boolean;
   dropLedger?: boolean;
 }
 
+const CHANGE_JSON_HELP = 'print one JSON object on stdout: {target, direction, revisions, dryRun, verdicts, backup, done, partlyAppliedFinished, validation}';
+
 const REVISION_HELP = 'a revision name (AnalysisFields1732500001000), its timestamp, its name without timestamp, base or latest';
 
 /** `db …`: online schema migration with pre-flight checks, backup, plan and verification. */
 export function registerDbCommand(program: Command): void {
-  const db = program.command('db').description('Upgrade the database schema online: migrate, roll back, plan, back up, verify.');
+  const db = program.command('db').description('upgrade the database schema online: migrate, roll back, plan, back up, verify');
 
   db.command('migrate')
     .description('apply pending revisions (pre-flight checks first; validation after)')
@@ -31,7 +34,8 @@ export function registerDbCommand(program: Command): void {
     .option('--dry-run', 'run the pre-flight checks and print the SQL; change nothing')
     .option(...BACKUP_OPTION)
     .option(...NO_BACKUP_OPTION)
-    .action((options: { to?: string; dryRun?: boolean; backup?: boolean }) => actions().then((a) => a.migrateAction(options)));
+    .option('--json', CHANGE_JSON_HELP)
+    .action((options: { to?: string; dryRun?: boolean; backup?: boolean; json?: boolean }) => actions().then((a) => a.migrateAction(options)));
 
   db.command('rollback')
     .description('revert the newest revision, or every revision after --to')
@@ -41,6 +45,7 @@ export function registerDbCommand(program: Command): void {
     .option(...NO_BACKUP_OPTION)
     .option(ALLOW_DATA_LOSS_FLAG, 'confirm reverting the analysis fields while they hold data: drops the analysis values of tracks and analysis_history')
     .option(DROP_LEDGER_FLAG, 'confirm reverting the ledger revisions while the ledger holds backfill jobs: drops them and their rollback snapshots')
+    .option('--json', CHANGE_JSON_HELP)
     .action((options: RollbackFlags) => actions().then((a) => a.rollbackAction(options)));
 
   db.command('status')
@@ -57,7 +62,8 @@ export function registerDbCommand(program: Command): void {
 
   db.command('backup')
     .description('pg_dump the database (custom format) to a timestamped file in BACKUP_DIR; prints its path')
-    .action(() => actions().then((a) => a.backupAction()));
+    .option('--json', 'print one JSON object: {file, bytes, durationMs}')
+    .action((options: { json?: boolean }) => actions().then((a) => a.backupAction(options)));
 
   db.command('restore')
     .description('restore a db backup file into the database (the current one is kept under another name)')

@@ -16,7 +16,7 @@ const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
 /** `demo` — the README's first command — and `db seed-demo`, its seeding step alone. */
 export function registerDemoCommands(program: Command): void {
   program.command('demo')
-    .description('Run the whole backfill on this machine: a fresh demo database, migrated and seeded, a producer and consumers, live progress, a summary and db verify')
+    .description('run the whole backfill on this machine: a fresh demo database, migrated and seeded, a producer and consumers, live progress, a summary and db verify')
     .addOption(new Option('--tracks <n>', 'legacy tracks to seed').argParser(intOption(1, 50_000_000)).default(200_000))
     .addOption(new Option('--consumers <k>', 'consumer processes').argParser(intOption(1, 64)).default(3))
     .addOption(new Option('--range-size <n>', 'rows per range (at most BACKFILL_RANGE_SIZE_LIMIT)').argParser(intOption(1, 1_000_000)).default(2000))
@@ -64,9 +64,9 @@ export function registerDemoCommands(program: Command): void {
 
 /** Attach `seed-demo` to the `db` command group. */
 export function registerSeedDemoCommand(program: Command): void {
-  const db = program.commands.find((c) => c.name() === 'db') ?? program.command('db').description('Database schema commands');
+  const db = program.commands.find((c) => c.name() === 'db') ?? program.command('db').description('database schema commands');
   db.command('seed-demo')
-    .description('Insert N deterministic legacy tracks (a few percent bad in realistic ways) into DATABASE_URL\'s tracks table')
+    .description('insert N deterministic legacy tracks (a few percent bad in realistic ways) into DATABASE_URL\'s tracks table')
     .addOption(new Option('--tracks <n>', 'tracks to insert').argParser(intOption(1, 50_000_000)).default(200_000))
     .action(async (opts: { tracks: number }) => {
       const config = getConfig();

@@ -38,7 +38,7 @@ export function registerEnvCommand(program: Command): void {
   const env = program.command('env').description('.env files');
   env
     .command('migrate')
-    .description('Upgrade .env files to a newer version (default: the latest)')
+    .description('upgrade .env files to a newer version (default: the latest)')
     .argument('[files...]', '.env files (default: the standard set)')
     .option('--to <version>', `target version (${ENV_VERSIONS.join(', ')})`, LATEST_ENV_VERSION)
     .option('--dry-run', 'print a unified diff (secrets masked) and write nothing')

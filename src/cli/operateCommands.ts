@@ -39,7 +39,7 @@ export function registerOperateCommands(program: Command): void {
   if (!backfill) throw new TracktionError('internal', 'register the backfill command group first');
 
   backfill.command('pause <job>')
-    .description('Stop starting ranges of the job (within a second); ranges in hand finish; its messages wait')
+    .description('stop starting ranges of the job (within a second); ranges in hand finish; its messages wait')
     .option('--reason <text>', 'recorded in the job history').option('--json', 'print the transition as JSON')
     .action(async (jobArg: string, opts: { reason?: string; json?: boolean }) => withFleet(async (ctx) => {
       const job = await findJob(ctx, jobArg);
@@ -48,7 +48,7 @@ export function registerOperateCommands(program: Command): void {
     }));
 
   backfill.command('resume <job>')
-    .description('Let a paused job run again')
+    .description('let a paused job run again')
     .option('--reason <text>', 'recorded in the job history').option('--json', 'print the transition as JSON')
     .action(async (jobArg: string, opts: { reason?: string; json?: boolean }) => withFleet(async (ctx) => {
       const job = await findJob(ctx, jobArg);
@@ -57,7 +57,7 @@ export function registerOperateCommands(program: Command): void {
     }));
 
   backfill.command('cancel <job>')
-    .description('No new range of the job starts; pending messages are dropped; what was done is kept')
+    .description('no new range of the job starts; pending messages are dropped; what was done is kept')
     .option('--force', 'also stop the ranges in hand (their transactions roll back)')
     .option('--reason <text>', 'recorded in the job history').option('--json', 'print the transition as JSON')
     .action(async (jobArg: string, opts: { force?: boolean; reason?: string; json?: boolean }) => withFleet(async (ctx) => {
@@ -68,7 +68,7 @@ export function registerOperateCommands(program: Command): void {
     }));
 
   backfill.command('retry-failed <job>')
-    .description('Publish the failed ranges again with fresh attempts (and take their dead letters out of the dead-letter queue)')
+    .description('publish the failed ranges again with fresh attempts (and take their dead letters out of the dead-letter queue)')
     .option('--rows', 'also retry the rows that were row errors (after fixing the legacy data); a converted track is never converted twice')
     .option('--json', 'print the report as JSON')
     .action(async (jobArg: string, opts: { rows?: boolean; json?: boolean }) => withFleet(async (ctx) => {
@@ -80,7 +80,7 @@ export function registerOperateCommands(program: Command): void {
     }));
 
   backfill.command('resume-lost <job>')
-    .description('After RabbitMQ lost messages or Redis lost keys: republish each open range of the job that has no message in the broker nor in a consumer\'s hands, rebuild the counters')
+    .description('after RabbitMQ lost messages or Redis lost keys: republish each open range of the job that has no message in the broker nor in a consumer\'s hands, rebuild the counters')
     .option('--json', 'print the report as JSON')
     .action(async (jobArg: string, opts: { json?: boolean }) => withFleet(async (ctx) => {
       const job = await findJob(ctx, jobArg);
@@ -95,7 +95,7 @@ export function registerOperateCommands(program: Command): void {
     }));
 
   backfill.command('rollback <job>')
-    .description('Undo a stopped job range by range (resumable): delete the history rows it wrote and restore the tracks that still hold its values; tracks written since are kept and reported')
+    .description('undo a stopped job range by range (resumable): delete the history rows it wrote and restore the tracks that still hold its values; tracks written since are kept and reported')
     .option('--yes', 'really do it (without: print what would be undone)')
     .option(KEEP_LATER_WRITES_FLAG, 'go ahead although a later job wrote over some of its tracks: those keep the later values')
     .option('--json', 'print the result as JSON')
@@ -116,7 +116,7 @@ export function registerOperateCommands(program: Command): void {
     }));
 
   backfill.command('finalize <job>')
-    .description('Last step: check no track in the job\'s bounds still needs conversion, validate NOT VALID constraints, mark the job finalized')
+    .description('last step: check no track in the job\'s bounds still needs conversion, validate NOT VALID constraints, mark the job finalized')
     .option('--json', 'print the report as JSON')
     .action(async (jobArg: string, opts: { json?: boolean }) => withFleet(async (ctx) => {
       const job = await findJob(ctx, jobArg);
@@ -128,7 +128,7 @@ export function registerOperateCommands(program: Command): void {
     }));
 
   backfill.command('throttle <job>')
-    .description('Cap the fleet-wide rate of a job (the health throttle can only lower it further)')
+    .description('cap the fleet-wide rate of a job (the health throttle can only lower it further)')
     .addOption(new Option('--max-rate <n>', 'tracks per second for the whole fleet').argParser(intOption(1, 100_000_000)))
     .option('--clear', 'remove the cap')
     .action(async (jobArg: string, opts: { maxRate?: number; clear?: boolean }) => withFleet(async (ctx) => {
