@@ -7,14 +7,14 @@ import { planSql, revisionClasses } from '../schema/plan.js';
 import { checkLedgerRevert } from '../schema/ledgerRevertCheck.js';
 import { runPreflight, type PreflightOptions } from '../schema/preflight.js';
 import { checkAnalysisDataLoss } from '../schema/dataLossCheck.js';
-import { enforceVerdicts } from '../schema/verdicts.js';
+import { enforceVerdicts, type Verdict } from '../schema/verdicts.js';
 import { BASE, defaultRollbackTarget, pathTo, refuseUpWhilePartlyReverted, resolveRevision, type RevisionPath } from '../schema/revisions.js';
 import { verifyDatabase } from '../schema/verify.js';
 import { readLibraryState } from '../schema/libraryState.js';
 import { checkHistoryDuplicates } from '../schema/historyDuplicates.js';
 import { printLibraryState } from './dbLibraryReport.js';
-import { printBackup, printStatus, printVerdicts, printVerify, targetVerdict } from './dbReport.js';
-import { printLine, printMessage, writeOut } from './output.js';
+import { changeReport, printBackup, printStatus, printVerdicts, printVerify, targetVerdict, type ChangeReport } from './dbReport.js';
+import { printJson, printLine, printMessage, writeOut } from './output.js';
 import { allMigrations } from '../../migrations/index.js';
 import { backupUnlessSkipped, pointingAtBackup, timed, withDb, type Db } from './dbSession.js';
 
@@ -29,6 +29,8 @@ export interface ChangeOptions {
   allowDataLoss?: boolean;
   /** db rollback only: confirm dropping a ledger that holds jobs (ledgerRevertCheck.ts). */
   dropLedger?: boolean;
+  /** Print one JSON document (ChangeReport) on stdout instead of the lines on stderr. */
+  json?: boolean;
 }
 
 /** Resolve the target, run the pre-flight, back up, change the schema, validate — stopping at the first problem. */
@@ -37,40 +39,58 @@ async function change(direction: 'up' | 'down', options: ChangeOptions): Promise
     const path = await timed(db.logger, 'resolve target', () => resolvePath(db, direction, options.to));
     const hasWork = path.direction !== 'none';
     const backup = options.backup !== false;
-    const checks = await timed(db.logger, 'pre-flight', async () => [
-      ...(await runPreflight(db.pool, preflightOptions(db, backup, hasWork))),
-      ...(direction === 'down'
-        ? [
-            await checkAnalysisDataLoss(db.pool, path.revisions, options.allowDataLoss ?? false),
-            await checkLedgerRevert(db.pool, path.revisions, options.dropLedger ?? false),
-          ]
-        : [await checkHistoryDuplicates(db.pool, path.revisions)]),
-    ]);
-    const verdicts = [targetVerdict(path), ...checks];
-    printVerdicts(verdicts);
-    if (options.dryRun) {
-      if (direction === 'up') writeOut(await planSql(revisionClasses(allMigrations, path.revisions)));
-      else printLine(`-- would revert: ${path.revisions.join(', ') || 'nothing'}`);
+    const checks = await timed(db.logger, 'pre-flight', () => preflightChecks(db, direction, path, options, backup, hasWork));
+    const report = changeReport(path, [targetVerdict(path), ...checks], options.dryRun ?? false);
+    const json = options.json ?? false;
+    // With --json the document is printed whatever happens next: a refusal or a failed validation is in it too.
+    try {
+      if (!json) printVerdicts(report.verdicts);
+      if (options.dryRun && direction === 'up') report.plan = await planSql(revisionClasses(allMigrations, path.revisions));
+      if (options.dryRun && !json) {
+        if (report.plan !== undefined) writeOut(report.plan);
+        else printLine(`-- would revert: ${path.revisions.join(', ') || 'nothing'}`);
+      }
+      // Nothing to do changes nothing: no pre-flight verdict can make that unsafe, and there is nothing to back up for.
+      if (!options.dryRun && !hasWork) {
+        if (!json) printMessage(`schema is at ${path.target}: nothing to do`);
+        return;
+      }
+      enforceVerdicts(report.verdicts);
+      if (options.dryRun) {
+        if (!json) printMessage('dry run: nothing was changed');
+        return;
+      }
+      report.backup = (await backupUnlessSkipped(db, backup)) ?? null;
+      await pointingAtBackup(report.backup ?? undefined, () => applyChange(db, direction, path, report, json));
+    } finally {
+      if (json) printJson(report);
     }
-    // Nothing to do changes nothing: no pre-flight verdict can make that unsafe, and there is nothing to back up for.
-    if (!options.dryRun && !hasWork) {
-      printMessage(`schema is at ${path.target}: nothing to do`);
-      return;
-    }
-    enforceVerdicts(verdicts);
-    if (options.dryRun) {
-      printMessage('dry run: nothing was changed');
-      return;
-    }
-    const backupFile = await backupUnlessSkipped(db, backup);
-    await pointingAtBackup(backupFile, async () => {
-      const run = { revisions: allMigrations, to: path.target, logger: db.logger, applicationName: `${db.applicationName} migrate` };
-      const result = await timed(db.logger, direction === 'up' ? 'migrate' : 'rollback', () => (direction === 'up' ? migrate(db.url, run) : rollback(db.url, run)));
-      printMessage(`${direction === 'up' ? 'migrated' : 'rolled back'} to ${path.target}: ${result.done.join(', ') || 'nothing to do'}`);
-      for (const r of result.wasPartlyApplied) printMessage(`${direction === 'up' ? 'finished' : 'undid'} partly applied ${r}`);
-      await postValidation(db);
-    });
   });
+}
+
+async function preflightChecks(db: Db, direction: 'up' | 'down', path: RevisionPath, options: ChangeOptions, backup: boolean, hasWork: boolean): Promise<Verdict[]> {
+  return [
+    ...(await runPreflight(db.pool, preflightOptions(db, backup, hasWork))),
+    ...(direction === 'down'
+      ? [
+          await checkAnalysisDataLoss(db.pool, path.revisions, options.allowDataLoss ?? false),
+          await checkLedgerRevert(db.pool, path.revisions, options.dropLedger ?? false),
+        ]
+      : [await checkHistoryDuplicates(db.pool, path.revisions)]),
+  ];
+}
+
+/** Migrate or roll back along the path, then validate; what was done goes into the report as it happens. */
+async function applyChange(db: Db, direction: 'up' | 'down', path: RevisionPath, report: ChangeReport, json: boolean): Promise<void> {
+  const run = { revisions: allMigrations, to: path.target, logger: db.logger, applicationName: `${db.applicationName} migrate` };
+  const result = await timed(db.logger, direction === 'up' ? 'migrate' : 'rollback', () => (direction === 'up' ? migrate(db.url, run) : rollback(db.url, run)));
+  report.done = result.done;
+  report.partlyAppliedFinished = result.wasPartlyApplied;
+  if (!json) {
+    printMessage(`${direction === 'up' ? 'migrated' : 'rolled back'} to ${path.target}: ${result.done.join(', ') || 'nothing to do'}`);
+    for (const r of result.wasPartlyApplied) printMessage(`${direction === 'up' ? 'finished' : 'undid'} partly applied ${r}`);
+  }
+  await postValidation(db, report, json);
 }
 
 export const migrateAction = (options: ChangeOptions) => change('up', options);
@@ -102,10 +122,11 @@ function preflightOptions(db: Db, backup: boolean, hasWork: boolean): PreflightO
 }
 
 /** After a change: the schema of the applied revisions and the data checks, as `db verify` prints them. */
-async function postValidation(db: Db): Promise<void> {
+async function postValidation(db: Db, change: ChangeReport, json: boolean): Promise<void> {
   const status = await migrationStatus(db.url, allMigrations, db.logger, db.applicationName);
   const report = await timed(db.logger, 'post-migration validation', () => verifyDatabase(db.pool, { revisions: status.applied }));
-  for (const line of report.checks) printMessage(`validate    ${line.status.padEnd(4)}  ${line.area}  ${line.name}: ${line.detail}`);
+  change.validation = report;
+  if (!json) for (const line of report.checks) printMessage(`validate    ${line.status.padEnd(4)}  ${line.area}  ${line.name}: ${line.detail}`);
   failOnFail(report.ok, report.checks.filter((c) => c.status === 'FAIL').length, status.applied);
 }
 
@@ -138,9 +159,13 @@ export async function planAction(options: { all?: boolean; to?: string }): Promi
   });
 }
 
-export async function backupAction(): Promise<void> {
+export async function backupAction(options: { json?: boolean } = {}): Promise<void> {
   await withDb(async (db) => {
     const result = await timed(db.logger, 'backup', () => backupDatabase(db.url, db.config.BACKUP_DIR));
+    if (options.json) {
+      printJson(result);
+      return;
+    }
     printBackup(result);
     printLine(result.file);
   });

@@ -13,6 +13,36 @@ export function printVerdicts(verdicts: Verdict[]): void {
   for (const v of verdicts) printMessage(`pre-flight  ${v.status.toUpperCase().padEnd(5)}  ${v.check}: ${printable(v.detail)}`);
 }
 
+/**
+ * The --json document of db migrate and db rollback (docs/schema-migration.md): the path, the pre-flight verdicts,
+ * the backup file, the revisions done and the validation after the change. Filled in as the command goes, so a
+ * refusal or a failure prints what happened up to it.
+ */
+export interface ChangeReport {
+  target: string;
+  direction: RevisionPath['direction'];
+  /** The revisions on the path, in the order they are applied or reverted. */
+  revisions: string[];
+  dryRun: boolean;
+  verdicts: Verdict[];
+  /** The backup file written before the change; null when skipped (--no-backup) or not reached. */
+  backup: string | null;
+  done: string[];
+  /** Revisions an interrupted run had left partly applied, finished (migrate) or undone (rollback) by this one. */
+  partlyAppliedFinished: string[];
+  /** After the change: the checks `db verify` runs; null when nothing was changed. */
+  validation: VerifyReport | null;
+  /** --dry-run of db migrate: the SQL it would run. */
+  plan?: string;
+}
+
+export function changeReport(path: RevisionPath, verdicts: Verdict[], dryRun: boolean): ChangeReport {
+  return {
+    target: path.target, direction: path.direction, revisions: path.revisions, dryRun, verdicts,
+    backup: null, done: [], partlyAppliedFinished: [], validation: null,
+  };
+}
+
 export function targetVerdict(path: RevisionPath): Verdict {
   const what = path.direction === 'none'
     ? 'already there, nothing to do'

@@ -1,6 +1,6 @@
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { errorMessage } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
+import { stepLogLevel, type Logger } from '../shared/logger.js';
 import { isUnreachable } from '../shared/services.js';
 import { appliedRevisions, type RevisionExecutor } from './dataSource.js';
 import { MigrationError, RevisionError } from './errors.js';
@@ -27,10 +27,10 @@ export async function sessionStatus(run: RevisionRun): Promise<RevisionStatus> {
 
 export async function runPath(run: RevisionRun, path: RevisionPath, logger: Logger): Promise<string[]> {
   if (path.direction === 'none') {
-    logger.info({ target: path.target }, `schema is at ${path.target}: nothing to do`);
+    logger.debug({ target: path.target }, `schema is at ${path.target}: nothing to do`);
     return [];
   }
-  logger.info({ direction: path.direction, revisions: path.revisions }, `${path.direction === 'up' ? 'applying' : 'reverting'} ${path.revisions.join(', ')}`);
+  logger.debug({ direction: path.direction, revisions: path.revisions }, `${path.direction === 'up' ? 'applying' : 'reverting'} ${path.revisions.join(', ')}`);
   const done: string[] = [];
   for (const revision of path.revisions) {
     const started = performance.now();
@@ -42,7 +42,7 @@ export async function runPath(run: RevisionRun, path: RevisionPath, logger: Logg
       throw await explainFailure(run, revision, path.direction, instance.transaction === false, err);
     }
     const ms = Math.round(performance.now() - started);
-    logger.info({ revision, ms }, `${path.direction === 'up' ? 'applied' : 'reverted'} ${revision} (${ms} ms)`);
+    logger[stepLogLevel(ms)]({ revision, ms }, `${path.direction === 'up' ? 'applied' : 'reverted'} ${revision} (${ms} ms)`);
     done.push(revision);
   }
   return done;

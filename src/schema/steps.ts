@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueryRunner } from 'typeorm';
 import { getConfig, type Config } from '../shared/config.js';
 import { errorMessage } from '../shared/errors.js';
-import { createLogger, type Logger } from '../shared/logger.js';
+import { createLogger, stepLogLevel, type Logger } from '../shared/logger.js';
 import { isUnreachable } from '../shared/services.js';
 import { MigrationError } from './errors.js';
 import { RELATION_HOLDERS_SQL, isLockWaitError, lockRetryBackoffMs, lockTimeoutError, toBlockers, type Blocker } from './locks.js';
@@ -102,7 +102,7 @@ export async function runSteps(queryRunner: QueryRunner, revision: string, steps
   for (const step of steps) {
     const skip = ctx.recorder ? undefined : await skipReason(queryRunner, step);
     if (skip) {
-      ctx.logger.info({ revision, step: step.title }, `step skipped: ${step.title} (${skip})`);
+      ctx.logger.debug({ revision, step: step.title }, `step skipped: ${step.title} (${skip})`);
       continue;
     }
     const started = performance.now();
@@ -111,7 +111,7 @@ export async function runSteps(queryRunner: QueryRunner, revision: string, steps
     if (ctx.recorder) recordGuards(ctx.recorder, step);
     await runWithLockRetry(queryRunner, ctx, step, pid);
     const ms = Math.round(performance.now() - started);
-    if (!ctx.recorder) ctx.logger.info({ revision, step: step.title, ms }, `step done: ${step.title} (${ms} ms)`);
+    if (!ctx.recorder) ctx.logger[stepLogLevel(ms)]({ revision, step: step.title, ms }, `step done: ${step.title} (${ms} ms)`);
   }
   await session.reset();
 }
