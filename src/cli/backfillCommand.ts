@@ -4,6 +4,7 @@ import { createJob, getJob, latestJob, listJobs } from '../shared/ledger/jobs.js
 import { errorSummary, rowErrors } from '../shared/ledger/errors.js';
 import { collectJobStatus } from '../operations/status/jobStatus.js';
 import { UsageError } from '../shared/errors.js';
+import { ROW_ERROR_CODES } from '../shared/errorCodes.js';
 import { rangeSizeProblem } from '../shared/config.js';
 import { withFleet, type FleetContext } from './fleetContext.js';
 import { analysisVersionOption, intOption } from './options.js';
@@ -113,7 +114,8 @@ export function registerBackfillCommand(program: Command): void {
 
   backfill.command('errors <job>')
     .description('every row error of a job: track id, file path, code, key, message')
-    .option('--code <code>', 'only errors with this code (invalid_json, not_an_object, invalid_value, unstorable, too_large)')
+    // A code not in the list is a usage error naming the valid ones (exit 64), not an empty report.
+    .addOption(new Option('--code <code>', 'only errors with this code').choices(ROW_ERROR_CODES))
     .option('--summary', 'counts by code with a sample track each')
     .addOption(new Option('--json', 'one JSON array of {trackId, filePath, code, key, message}').conflicts('csv'))
     .addOption(new Option('--csv', 'CSV with a header line').conflicts('json'))

@@ -6,6 +6,7 @@ import type { FleetContext } from './fleetContext.js';
 import { printMessage } from './output.js';
 import { progressLine } from './statusFormat.js';
 import { TracktionError } from '../shared/errors.js';
+import { stderrLiveLine } from '../shared/liveLine.js';
 
 export interface WaitOptions {
   timeoutSeconds?: number | undefined;
@@ -22,23 +23,18 @@ export async function waitForJob(ctx: FleetContext, jobId: number, options: Wait
   const pool = await ctx.pool();
   const deps = await ctx.statusDeps({ requireBroker: false });
   const deadline = options.timeoutSeconds !== undefined ? Date.now() + options.timeoutSeconds * 1000 : Infinity;
-  const tty = process.stderr.isTTY;
-  let lastPrinted = 0;
   for (;;) {
     const job = await getJob(pool, jobId);
     if (!job) throw new TracktionError('job_vanished', `backfill job ${jobId} is no longer in the ledger (reset or restored while waiting)`);
     const status = await collectJobStatus(deps, job);
-    if (options.progress && (tty || Date.now() - lastPrinted > 5000)) {
-      process.stderr.write(tty ? `\r\x1b[2K${progressLine(status)}` : `${progressLine(status)}\n`);
-      lastPrinted = Date.now();
-    }
+    // The live line redraws on a terminal and prints a plain line every few seconds elsewhere.
+    if (options.progress) stderrLiveLine.update(progressLine(status));
     if (isFinalJobState(job.state)) {
-      if (options.progress && tty) process.stderr.write('\n');
+      stderrLiveLine.end();
       const ok = SUCCEEDED_JOB_STATES.includes(job.state) && status.ranges.failed === 0;
       return { code: ok ? ExitCode.ok : ExitCode.failure, status };
     }
     if (Date.now() >= deadline) {
-      if (options.progress && tty) process.stderr.write('\n');
       printMessage(`timed out waiting for job ${jobId} (state ${job.state})`);
       return { code: ExitCode.partial, status };
     }

@@ -15,6 +15,7 @@ import { withFleet, type FleetContext } from './fleetContext.js';
 import { intOption } from './options.js';
 import { printJson, printLine, printMessage } from './output.js';
 import { formatRollbackPlan, formatRollbackResult } from './rollbackReport.js';
+import { stderrLiveLine } from '../shared/liveLine.js';
 
 /** Who made a change, as recorded in the job's history. */
 function operator(): string {
@@ -103,14 +104,17 @@ export function registerOperateCommands(program: Command): void {
       const job = await findJob(ctx, jobArg);
       const pool = await ctx.pool();
       if (!opts.yes) {
-        printLine(formatRollbackPlan(job.id, job.state, await rollbackPlan(pool, job.id)));
-        throw new UsageError('add --yes to roll back');
+        // A preview is a successful answer (exit 0); what to add to go ahead is said on stderr.
+        const plan = await rollbackPlan(pool, job.id);
+        if (opts.json) printJson({ jobId: job.id, state: job.state, preview: true, plan });
+        else printLine(formatRollbackPlan(job.id, job.state, plan));
+        printMessage(`preview only: nothing was changed; add --yes to roll back job ${job.id}`);
+        return;
       }
-      const tty = process.stderr.isTTY;
       const result = await rollbackJob(pool, job.id, operator(), (p) => {
-        if (tty) process.stderr.write(`\r\x1b[2Krolling back: ${p.rangesDone}/${p.rangesTotal} ranges, ${p.tracksRestored} tracks restored`);
+        stderrLiveLine.update(`rolling back: ${p.rangesDone}/${p.rangesTotal} ranges, ${p.tracksRestored} tracks restored`);
       }, { keepLaterWrites: opts.keepLaterWrites ?? false });
-      if (tty) process.stderr.write('\n');
+      stderrLiveLine.end();
       if (opts.json) printJson({ jobId: job.id, ...result });
       else printLine(formatRollbackResult(job.id, result));
     }));
@@ -131,10 +135,13 @@ export function registerOperateCommands(program: Command): void {
     .description('cap the fleet-wide rate of a job (the health throttle can only lower it further)')
     .addOption(new Option('--max-rate <n>', 'tracks per second for the whole fleet').argParser(intOption(1, 100_000_000)))
     .option('--clear', 'remove the cap')
-    .action(async (jobArg: string, opts: { maxRate?: number; clear?: boolean }) => withFleet(async (ctx) => {
+    .option('--json', 'print {jobId, cap} as JSON: cap in tracks/s, null when cleared')
+    .action(async (jobArg: string, opts: { maxRate?: number; clear?: boolean; json?: boolean }) => withFleet(async (ctx) => {
       if ((opts.maxRate === undefined) === !opts.clear) throw new UsageError('give exactly one of --max-rate N or --clear');
       const job = await findJob(ctx, jobArg);
-      await setOperatorCap({ pool: await ctx.pool(), coordinator: await ctx.coordinator() }, job.id, opts.clear ? null : (opts.maxRate as number));
-      printLine(opts.clear ? `job ${job.id}: rate cap removed` : `job ${job.id}: capped at ${opts.maxRate} tracks/s`);
+      const cap = opts.clear ? null : (opts.maxRate as number);
+      await setOperatorCap({ pool: await ctx.pool(), coordinator: await ctx.coordinator() }, job.id, cap);
+      if (opts.json) printJson({ jobId: job.id, cap });
+      else printLine(cap === null ? `job ${job.id}: rate cap removed` : `job ${job.id}: capped at ${cap} tracks/s`);
     }));
 }
