@@ -1,7 +1,14 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { seedDemoTracks } from '../demo/seedDemo.js';
+import type { DemoResult } from '../demo/runDemo.js';
+import { stderrLiveLine } from '../shared/liveLine.js';
+import { redactText } from '../shared/redact.js';
+import { printable } from './safeText.js';
 import { childEnvironment, getConfig, rangeSizeProblem } from '../shared/config.js';
 import { UsageError } from '../shared/errors.js';
 import { checkConnection, createPool } from '../shared/db/pool.js';
@@ -26,40 +33,47 @@ export function registerDemoCommands(program: Command): void {
       const config = getConfig();
       const tooLarge = rangeSizeProblem(config, opts.rangeSize);
       if (tooLarge) throw new UsageError(`--range-size ${opts.rangeSize} ${tooLarge}`);
-      const tty = process.stderr.isTTY;
-      let lastLive = 0;
       const { runDemo } = await import('../demo/runDemo.js');
+      const namespace = `${config.TRACKTION_NAMESPACE}-demo`;
       const result = await runDemo(config, {
         tracks: opts.tracks, consumers: opts.consumers, rangeSize: opts.rangeSize, databaseName: opts.database, revisions: allMigrations,
-        namespace: `${config.TRACKTION_NAMESPACE}-demo`,
-        say: (line, live) => {
-          if (live && tty) process.stderr.write(`\r\x1b[2K${line}`);
-          else if (live && Date.now() - lastLive >= 5000) {
-            // Not a terminal (CI, a log file): a progress line every few seconds, not a flood.
-            lastLive = Date.now();
-            printMessage(line);
-          } else if (!live && line) printMessage(line);
-        },
+        namespace, say: printMessage, live: stderrLiveLine,
+        fleetLogFile: join(mkdtempSync(join(tmpdir(), 'tracktion-demo-')), 'fleet.log'),
       });
       const s = result.status;
-      if (opts.json) printJson({ ...result, databaseUrl: undefined });
-      else {
-        printLine(`backfill job ${s.jobId}: ${s.state} in ${formatDuration(Math.round(result.elapsedSeconds))}`);
-        printLine(`  converted ${s.tracks.converted}, failed ${s.tracks.failed}, skipped ${s.tracks.skipped}`);
-        printLine(`  throughput ${result.tracksPerSecond} tracks/s with ${opts.consumers} consumers`);
-        if (result.errorsByCode.length) {
-          printLine('  row errors by code:');
-          printLine(formatTable(['    CODE', 'COUNT', 'SAMPLE TRACK', 'SAMPLE MESSAGE'],
-            result.errorsByCode.map((e) => [`    ${e.code}`, e.count, e.sampleTrackId, e.sampleMessage.slice(0, 80)])));
-        }
-        printLine('');
-      }
+      const pointer = demoPointer(result.databaseUrl, namespace);
+      if (opts.json) printJson({ ...result, databaseUrl: undefined, statusCommand: pointer });
+      else printSummary(result, opts.consumers);
       const verify = spawnSync(process.execPath, [CLI, 'db', 'verify', ...(opts.json ? ['--json'] : [])], {
         env: childEnvironment({ DATABASE_URL: result.databaseUrl, TRACKTION_ENV_FILE: '', LOG_LEVEL: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL }), stdio: ['ignore', 'inherit', 'inherit'],
       });
+      printMessage(`\nthe producer's and consumers' logs: ${printable(result.fleetLogFile)}`);
+      printMessage(`the demo ran in its own namespace (${namespace}) and database (${opts.database}); to look at it with other commands:`);
+      printMessage(`  ${pointer}`);
       const ok = s.state === 'completed' && verify.status === 0;
       process.exitCode = ok ? ExitCode.ok : ExitCode.failure;
     });
+}
+
+/**
+ * The command that reads the demo's job: its namespace and database in front of `backfill status`. The URL is
+ * printed with its password hidden (it is the user's own DATABASE_URL with another database name).
+ */
+function demoPointer(databaseUrl: string, namespace: string): string {
+  return `TRACKTION_NAMESPACE=${namespace} DATABASE_URL='${printable(redactText(databaseUrl))}' tracktion-migrate backfill status`;
+}
+
+function printSummary(result: DemoResult, consumers: number): void {
+  const s = result.status;
+  printLine(`backfill job ${s.jobId}: ${s.state} in ${formatDuration(Math.round(result.elapsedSeconds))}`);
+  printLine(`  converted ${s.tracks.converted}, failed ${s.tracks.failed}, skipped ${s.tracks.skipped}`);
+  printLine(`  throughput ${result.tracksPerSecond} tracks/s with ${consumers} consumers`);
+  if (result.errorsByCode.length) {
+    printLine('  row errors by code:');
+    printLine(formatTable(['    CODE', 'COUNT', 'SAMPLE TRACK', 'SAMPLE MESSAGE'],
+      result.errorsByCode.map((e) => [`    ${e.code}`, e.count, e.sampleTrackId, e.sampleMessage.slice(0, 80)])));
+  }
+  printLine('');
 }
 
 /** Attach `seed-demo` to the `db` command group. */

@@ -10,12 +10,13 @@ export const FLEET_NODE_FLAGS = ['--max-semi-space-size=2'];
 export class FleetProcesses {
   private readonly children: { name: string; child: ChildProcess; exited: Promise<number | null> }[] = [];
 
-  constructor(private readonly env: Record<string, string>) {}
+  /** `logFd`: a file the children's stderr (their logs) goes to; without it they share this process's stderr. */
+  constructor(private readonly env: Record<string, string>, private readonly logFd?: number) {}
 
   start(name: string, args: string[]): void {
     const child = spawn(process.execPath, [...FLEET_NODE_FLAGS, CLI, ...args], {
       env: childEnvironment(this.env),
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', 'ignore', this.logFd ?? 'inherit'],
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     this.children.push({ name, child, exited });

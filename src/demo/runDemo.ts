@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import type { Config } from '../shared/config.js';
 import { ensureDatabaseExists, migrateToLatest } from '../schema/migrator.js';
 import type { MigrationClass } from '../schema/revisions.js';
@@ -24,8 +25,12 @@ export interface DemoOptions {
   rangeSize: number;
   /** The schema revisions to apply to the demo database (the CLI passes `migrations/index.ts`'s list). */
   revisions: readonly MigrationClass[];
-  /** Progress lines go here (stderr). */
-  say: (line: string, live?: boolean) => void;
+  /** Messages go here (stderr). */
+  say: (line: string) => void;
+  /** The line that redraws itself (seeding, then the job's progress bar); `say` ends it before printing. */
+  live: { update(line: string): void; finish(line: string): void };
+  /** The producer's and consumers' logs go to this file, so the terminal shows the demo's own lines only. */
+  fleetLogFile: string;
 }
 
 export interface DemoResult {
@@ -35,6 +40,8 @@ export interface DemoResult {
   errorsByCode: { code: string; count: number; sampleTrackId: number; sampleMessage: string }[];
   exitCodes: Record<string, number | null>;
   databaseUrl: string;
+  namespace: string;
+  fleetLogFile: string;
 }
 
 /**
@@ -45,10 +52,14 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
   const databaseUrl = urlForDatabase(config.DATABASE_URL, options.databaseName);
   const names = fleetNames(options.namespace);
   const closer = new Closer();
+  const logFd = openSync(options.fleetLogFile, 'w', 0o600);
+  closer.add('fleet log file', () => closeSync(logFd));
   const fleet = new FleetProcesses({
     DATABASE_URL: databaseUrl, TRACKTION_NAMESPACE: options.namespace, TRACKTION_ENV_FILE: '',
     LOG_LEVEL: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
-  });
+    // A file, not a person: JSON lines whatever the parent's terminal is.
+    LOG_FORMAT: 'json',
+  }, logFd);
   let exitCodes: Record<string, number | null> = {};
   try {
     await resetDemoDatabase(config.DATABASE_URL, databaseUrl, options);
@@ -56,8 +67,8 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
     closer.add('pool', () => pool.end());
     await checkConnection(pool, databaseUrl);
     options.say(`seeding ${options.tracks} legacy tracks`);
-    await seedDemoTracks(pool, options.tracks, (n) => options.say(`seeded ${n}/${options.tracks} tracks`, true));
-    options.say('');
+    await seedDemoTracks(pool, options.tracks, (n) => options.live.update(`seeded ${n}/${options.tracks} tracks`));
+    options.live.finish(`seeded ${options.tracks} legacy tracks`);
 
     const redis = await connectRedis(config.REDIS_URL, { connectionName: 'tracktion-demo', persistent: false });
     closer.add('redis', () => redis.quit());
@@ -82,17 +93,18 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
       const current = await getJob(pool, job.id);
       if (!current) throw new TracktionError('job_vanished', `job ${job.id} vanished from the ledger`);
       status = await collectJobStatus(deps, current);
-      options.say(progress(status), true);
       if (isFinalJobState(current.state)) break;
+      options.live.update(progress(status));
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     const elapsedSeconds = (Date.now() - started) / 1000;
-    options.say('');
+    options.live.finish(progress(status));
     exitCodes = await fleet.stop();
     const processed = status.tracks.converted + status.tracks.failed + status.tracks.skipped;
     return {
       status, elapsedSeconds, tracksPerSecond: Math.round(processed / elapsedSeconds),
       errorsByCode: await errorSummary(pool, job.id), exitCodes, databaseUrl,
+      namespace: options.namespace, fleetLogFile: options.fleetLogFile,
     };
   } finally {
     await fleet.stop();
