@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { expect } from 'chai';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
@@ -50,6 +51,15 @@ describe('demo (smoke run)', function () {
     const result = await runCli(['demo', '--tracks', String(TRACKS), '--consumers', '2', '--database', database, '--json'],
       { env: testEnv({ DATABASE_URL: ADMIN_DATABASE_URL, TRACKTION_NAMESPACE: namespace }) });
     expect(result.code, result.stderr).to.equal(0);
+    // Its own lines only: the fleet's logs went to the file it names, and it says how to look at its job.
+    expect(result.stderr, 'no raw JSON log line on the terminal').not.to.match(/^\{"level"/m);
+    const logFile = /the producer's and consumers' logs: (\S+)/.exec(result.stderr)?.[1];
+    expect(logFile && existsSync(logFile), result.stderr).to.equal(true);
+    expect(result.stderr).to.include(`TRACKTION_NAMESPACE=${namespace}-demo DATABASE_URL=`);
+    const status = await runCli(['backfill', 'status', '--json'],
+      { env: testEnv({ DATABASE_URL: ADMIN_DATABASE_URL.replace(/\/[^/]*$/, `/${database}`), TRACKTION_NAMESPACE: `${namespace}-demo` }) });
+    expect(status.code, status.stderr).to.equal(0);
+    expect((JSON.parse(status.stdout) as { state: string }).state).to.equal('completed');
     // Two JSON documents, one a line: the demo's summary, then db verify's report.
     const [summary, verify] = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown) as [DemoSummary, VerifyReport];
 
