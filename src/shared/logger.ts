@@ -71,7 +71,7 @@ function logDestination(format: LogFormat, colour: boolean): DestinationStream {
 function prettyRenderer(colour: boolean): (line: string) => string {
   const require = createRequire(import.meta.url);
   const { prettyFactory } = require('pino-pretty') as { prettyFactory: (o: PrettyOptions) => (line: string) => string };
-  return prettyFactory({ colorize: colour, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' });
+  return prettyFactory({ colorize: colour, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true });
 }
 
 function redactArgument(arg: unknown): unknown {
