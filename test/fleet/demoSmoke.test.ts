@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { expect } from 'chai';
 import amqp from 'amqplib';
@@ -5,7 +6,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { deleteTopology } from '../../src/shared/amqp/topology.js';
 import { fleetNames } from '../../src/shared/names.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI_PATH, runCli } from '../helpers/cli.js';
 import { ADMIN_DATABASE_URL, dropDatabase, TEST_RABBITMQ_URL, TEST_REDIS_URL, testEnv, uniqueName } from '../helpers/isolation.js';
 
 const TRACKS = 3000;
@@ -45,6 +46,26 @@ describe('demo (smoke run)', function () {
     } finally {
       redis.disconnect();
     }
+  });
+
+  it('on a terminal: the live line is ended before every other line, and no log line shows', async () => {
+    const args = [CLI_PATH, 'demo', '--tracks', '1000', '--consumers', '1', '--database', database];
+    const command = [process.execPath, ...args].map((w) => `'${w.replace(/'/g, "'\\''")}'`).join(' ');
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'],
+        { env: testEnv({ DATABASE_URL: ADMIN_DATABASE_URL, TRACKTION_NAMESPACE: namespace }), stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (text += d));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`demo exited ${code}: ${text}`))));
+    });
+    // What a person sees: of each line, what is left after its last redraw (\r and "erase line").
+    const lines = output.split(/\r?\n/).map((l) => l.split('\r').at(-1)?.replace(/\x1b\[2K/g, '') ?? '');
+    expect(lines).to.include('seeded 1000 legacy tracks');
+    expect(lines).to.include('started a producer and 1 consumers');
+    expect(lines.some((l) => /^\[#+\] 100%/.test(l)), 'the progress bar ends at 100% on its own line').to.equal(true);
+    expect(lines.find((l) => /^backfill job \d+: completed/.test(l)), 'the summary starts a line').to.be.a('string');
+    expect(output, 'no JSON log line').not.to.match(/\{"level"/);
   });
 
   it(`converts or accounts for every one of ${TRACKS} tracks, and exits 0`, async () => {
