@@ -4,6 +4,7 @@ import { CLI_PATH, runCli } from '../helpers/cli.js';
 import { createTestDatabase, testEnv, type TestDatabase } from '../helpers/isolation.js';
 
 /** Any ANSI escape sequence (colour, cursor movement, erase). */
+// eslint-disable-next-line no-control-regex -- matching the escape character is the point
 const ESCAPE = /\x1b\[/;
 const STEP_DONE = /step done: /;
 

@@ -60,7 +60,7 @@ describe('demo (smoke run)', function () {
       child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`demo exited ${code}: ${text}`))));
     });
     // What a person sees: of each line, what is left after its last redraw (\r and "erase line").
-    const lines = output.split(/\r?\n/).map((l) => l.split('\r').at(-1)?.replace(/\x1b\[2K/g, '') ?? '');
+    const lines = output.split(/\r?\n/).map((l) => (l.split('\r').at(-1) ?? '').replaceAll('\x1b[2K', ''));
     expect(lines).to.include('seeded 1000 legacy tracks');
     expect(lines).to.include('started a producer and 1 consumers');
     expect(lines.some((l) => /^\[#+\] 100%/.test(l)), 'the progress bar ends at 100% on its own line').to.equal(true);
