@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
+import { layoutHtml } from '../../tools/grafana/renderLayout.js';
 import { knownMetricNames, metricNamesIn } from './metricNames.js';
 
 /**
@@ -12,7 +13,7 @@ interface DataSourceRef { type?: string; uid?: string }
 interface Target { refId: string; expr: string; datasource?: DataSourceRef }
 interface Panel { id: number; type: string; title: string; datasource?: DataSourceRef; targets?: Target[]; gridPos: { x: number; y: number; w: number; h: number } }
 interface Variable { name: string; type: string; query?: unknown; datasource?: DataSourceRef }
-interface Dashboard { uid: string; panels: Panel[]; templating: { list: Variable[] } }
+interface Dashboard { uid: string; title: string; panels: Panel[]; templating: { list: Variable[] } }
 
 const FILE = 'deploy/grafana/dashboards/backfill.json';
 const VARIABLE_REF = '${datasource}';
@@ -79,6 +80,21 @@ describe('Grafana dashboard JSON', () => {
         expect(apart, `"${a.title}" and "${b.title}" overlap`).to.equal(true);
       }
     }
+  });
+});
+
+describe('the dashboard layout rendering (tools/grafana/renderLayout.ts)', () => {
+  it('draws every panel with its title and queries, escaped, and says it is not Grafana', () => {
+    const dashboard = read();
+    const html = layoutHtml(dashboard, FILE);
+    expect(html).to.include('not Grafana');
+    for (const panel of dashboard.panels) {
+      expect(html, panel.title).to.include(`>${panel.title.replace(/&/g, '&#38;').replace(/'/g, '&#39;')}<`);
+    }
+    const hostile = { ...dashboard, panels: [{ id: 1, type: 'stat', title: '<img src=x onerror=alert(1)>', gridPos: { x: 0, y: 0, w: 4, h: 4 }, targets: [] }] };
+    const drawn = layoutHtml(hostile, FILE);
+    expect(drawn).not.to.include('<img');
+    expect(drawn).to.include('&#60;img');
   });
 });
 
