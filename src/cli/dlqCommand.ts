@@ -36,7 +36,9 @@ function formatRequeue(r: RequeueReport, jobId: number | undefined): string {
     `  ${verb.put} ${r.republished} (${r.rangesRepublished} open range(s), fresh attempts)`,
     `  ${verb.drop} ${r.dropped}${reasons ? ` (${reasons})` : ''}`,
   ];
-  if (r.keptFailed > 0) lines.push(`  ${verb.keep} ${r.keptFailed} of failed ranges in the queue: backfill retry-failed JOB reopens those`);
+  if (r.keptFailed > 0) {
+    lines.push(`  ${verb.keep} ${r.keptFailed} of failed ranges in the queue: ${r.keptFailedJobs.map((j) => `backfill retry-failed ${j}`).join(', ')} reopens them`);
+  }
   return lines.join('\n');
 }
 

@@ -59,13 +59,16 @@ async function readHeld(dlq: DeadLetterQueue, depth: number, enough: (held: Held
 /**
  * Give back every held message not removed: one nack with allUpTo of the last one still unacked, which
  * requeues what is unacked on this channel at or below its tag (the acked ones are no longer outstanding;
- * naming an acked tag would be an error that closes the channel).
+ * naming an acked tag would be an error that closes the channel). Then one round trip on the channel: acks and
+ * nacks have no reply, and amqplib may send a connection's Close ahead of them — RabbitMQ would then requeue
+ * the acked messages too. The broker handles a channel's frames in order, so its answer means they were taken.
  */
-function giveBack(dlq: DeadLetterQueue, held: readonly Held[]): void {
+async function settleHeld(dlq: DeadLetterQueue, held: readonly Held[]): Promise<void> {
+  if (held.length === 0) return;
   const last = held.findLast((h) => !h.acked);
-  if (!last) return;
   try {
-    dlq.channel.nack(last.message, true, true);
+    if (last) dlq.channel.nack(last.message, true, true);
+    await dlq.channel.checkQueue(dlq.names.deadQueue);
   } catch {
     // The channel is closing: the broker requeues its unacked messages by itself.
   }
@@ -86,7 +89,7 @@ export async function listDeadLetters(dlq: DeadLetterQueue, options: { jobId?: n
   try {
     await readHeld(dlq, depth, () => selected().length >= options.limit, held);
   } finally {
-    giveBack(dlq, held);
+    await settleHeld(dlq, held);
   }
   return { depth, letters: selected().map((h) => h.letter) };
 }
@@ -101,6 +104,8 @@ export interface RequeueReport {
   rangesRepublished: number;
   /** Dead letters of failed ranges, left in the queue: `backfill retry-failed` reopens those. */
   keptFailed: number;
+  /** The jobs of those failed ranges, for the hint. */
+  keptFailedJobs: number[];
   dropped: number;
   droppedBy: Record<DropReason, number>;
 }
@@ -119,7 +124,7 @@ export interface RequeueDeps {
  * those of failed ranges and of other jobs stay. Without `apply` nothing changes: the report is the preview.
  */
 export async function requeueDeadLetters(deps: RequeueDeps, options: { jobId?: number; apply: boolean }): Promise<RequeueReport> {
-  const report: RequeueReport = { applied: options.apply, examined: 0, republished: 0, rangesRepublished: 0, keptFailed: 0, dropped: 0,
+  const report: RequeueReport = { applied: options.apply, examined: 0, republished: 0, rangesRepublished: 0, keptFailed: 0, keptFailedJobs: [], dropped: 0,
     droppedBy: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number> };
   const depth = await deadLetterDepth(deps.dlq);
   if (!depth) return report;
@@ -136,13 +141,16 @@ export async function requeueDeadLetters(deps: RequeueDeps, options: { jobId?: n
     for (const { h, verdict } of verdicts) {
       const why: DropReason | undefined = verdict.action === 'drop' ? verdict.why
         : verdict.action === 'republish' && !republished.has(keyOf(h.letter)) ? 'closed-meanwhile' : undefined;
-      if (verdict.action === 'keep') report.keptFailed++;
+      if (verdict.action === 'keep') {
+        report.keptFailed++;
+        if (!report.keptFailedJobs.includes(h.letter.jobId as number)) report.keptFailedJobs.push(h.letter.jobId as number);
+      }
       else if (why) { report.dropped++; report.droppedBy[why]++; }
       else report.republished++;
       if (options.apply && verdict.action !== 'keep') remove(deps.dlq, h);
     }
   } finally {
-    giveBack(deps.dlq, held);
+    await settleHeld(deps.dlq, held);
   }
   return report;
 }
@@ -189,6 +197,6 @@ export async function purgeDeadLetters(dlq: DeadLetterQueue, options: { jobId?: 
     if (options.apply) for (const h of selected) remove(dlq, h);
     return selected.length;
   } finally {
-    giveBack(dlq, held);
+    await settleHeld(dlq, held);
   }
 }
