@@ -44,7 +44,8 @@ function formatRequeue(r: RequeueReport, jobId: number | undefined): string {
 
 /** `backfill dlq list|requeue|purge`: the dead-letter queue, with the reasons from the messages' headers. */
 export function registerDlqCommands(backfill: Command): void {
-  const dlq = backfill.command('dlq').description('The dead-letter queue: list the messages with their reasons, requeue them (checked against the ledger), purge them');
+  const dlq = backfill.command('dlq').description('The dead-letter queue: list the messages with their reasons, requeue them (checked against the ledger), purge them')
+    .addHelpText('after', '\nExample:\n  tracktion-migrate backfill dlq list --job 7');
 
   dlq.command('list')
     .description('Dead-lettered messages with job, range, attempt and reason (x-reason, or RabbitMQ\'s x-death); the queue is left as it was')
