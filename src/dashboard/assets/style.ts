@@ -65,9 +65,11 @@ button.danger:not(:disabled) { color: var(--bad); border-color: #f3c4c4; }
 #job-times { display: flex; flex-wrap: wrap; gap: .25rem 1.5rem; margin: 0 0 .5rem; }
 #job-times dt { font-size: .8rem; color: var(--muted); }
 #job-times dd { margin: 0; }
-.columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr)); gap: 1rem; }
+.columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 360px), 1fr)); gap: 1rem; }
+.columns > div { min-width: 0; overflow-x: auto; }
 td.last-error { color: var(--bad); }
-#job-history td.message { min-width: 9rem; }
+#job-history td { white-space: normal; }
+#job-history td.message { min-width: 7rem; }
 .legend span { margin-right: 1rem; font-size: .85rem; }
 .legend i { display: inline-block; width: .8rem; height: .2rem; margin-right: .3rem; vertical-align: middle; }
 .dot { display: inline-block; width: .55rem; height: .55rem; border-radius: 50%; margin-right: .35rem; }
