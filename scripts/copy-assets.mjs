@@ -1,5 +1,6 @@
-// tsc compiles TypeScript only; the Lua scripts the coordinator loads at run time are copied beside the JS.
-import { cpSync, readdirSync, statSync } from 'node:fs';
+// tsc compiles TypeScript only; files the code reads at run time are copied beside the JS:
+// the Lua scripts the coordinator loads, and the dashboard's charting library (uPlot, vendored as it ships).
+import { cpSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 function copyLua(dir) {
@@ -10,3 +11,10 @@ function copyLua(dir) {
   }
 }
 copyLua('src');
+
+const vendor = join('dist', 'src', 'dashboard', 'assets', 'vendor');
+mkdirSync(vendor, { recursive: true });
+for (const name of ['uPlot.iife.min.js', 'uPlot.min.css', '../LICENSE']) {
+  const target = name === '../LICENSE' ? 'uPlot.LICENSE' : name;
+  cpSync(join('node_modules', 'uplot', 'dist', name), join(vendor, target));
+}

@@ -14,6 +14,8 @@ import { watchStatus } from './statusWatch.js';
 import { waitForJob } from './backfillWait.js';
 import { toCsvLine } from './csv.js';
 import { printable, safeJson } from './safeText.js';
+import { registerRangesCommand } from './rangesCommand.js';
+import { registerDlqCommands } from './dlqCommand.js';
 
 /** `backfill …`: enqueue a job and watch it. Operating a running job (pause, retry …) lives beside it. */
 export function registerBackfillCommand(program: Command): void {
@@ -132,6 +134,9 @@ export function registerBackfillCommand(program: Command): void {
         await printErrors(rowErrors(pool, job.id, opts.code), opts.json ? 'json' : opts.csv ? 'csv' : 'text');
       });
     });
+
+  registerRangesCommand(backfill, findJob);
+  registerDlqCommands(backfill);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { JobStatus } from '../operations/status/jobStatus.js';
 import { formatDuration } from '../operations/status/eta.js';
+import { formatFailedRanges } from './rangeFormat.js';
 
 /** The human form of `backfill status`. */
 export function formatStatus(s: JobStatus): string {
@@ -20,6 +21,7 @@ export function formatStatus(s: JobStatus): string {
     lines.push(`  consumer ${c.host} pid ${c.pid}: ${c.alive ? 'alive' : 'LOST'}, ${c.rangesDone} ranges done` +
       `${c.currentRanges.length ? `, in hand ${c.currentRanges.join(' ')}` : ''}, last heartbeat ${c.lastSeen ?? '-'}`);
   }
+  lines.push(...formatFailedRanges(s.jobId, s.failedRanges, s.ranges.failed));
   for (const e of s.recentErrors) lines.push(`  recent error: track ${e.trackId} ${e.code}${e.key ? ` (${e.key})` : ''}: ${e.message}`);
   lines.push('history');
   for (const h of s.history) lines.push(`  ${h.at}  ${h.fromState ?? '-'} → ${h.toState}  by ${h.actor}${h.reason ? `: ${h.reason}` : ''}`);

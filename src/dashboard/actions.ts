@@ -5,13 +5,15 @@ import type { Logger } from '../shared/logger.js';
 import type { DashboardMetrics } from '../shared/metrics/registry.js';
 import { cancelJob, pauseJob, resumeJob, type ControlDeps, type ControlResult } from '../operations/jobControl.js';
 import { checkToken } from './auth.js';
+import { repairSummary, runRepair, type RepairDeps } from './repairActions.js';
 
-const ACTION_PATH = /^\/api\/jobs\/([1-9]\d{0,14})\/(pause|resume|cancel)$/;
+const ACTION_PATH = /^\/api\/jobs\/([1-9]\d{0,14})\/(pause|resume|cancel|retry-failed|resume-lost)$/;
 
-type Action = 'pause' | 'resume' | 'cancel';
+type Action = 'pause' | 'resume' | 'cancel' | 'retry-failed' | 'resume-lost';
 
 export interface ActionDeps {
   control: ControlDeps;
+  repair: RepairDeps;
   token: string | undefined;
   metrics: DashboardMetrics;
   logger: Logger;
@@ -20,9 +22,11 @@ export interface ActionDeps {
 }
 
 /**
- * POST /api/jobs/:id/(pause|resume|cancel) with `Authorization: Bearer <DASHBOARD_TOKEN>` and an optional
+ * POST /api/jobs/:id/(pause|resume|cancel|retry-failed|resume-lost) with `Authorization: Bearer <DASHBOARD_TOKEN>` and an optional
  * JSON body {reason?, force?}. 403 when no token is configured (read-only dashboard), 401 without the right
- * token, 409 when the job cannot make that move, 404 for a job that does not exist.
+ * token, 409 when the job cannot make that move, 404 for a job that does not exist. Pause / resume / cancel
+ * answer the transition {jobId, from, to, changed}; retry-failed and resume-lost the report of the CLI command
+ * of that name plus a `summary` line.
  */
 export async function handleAction(req: IncomingMessage, res: ServerResponse, deps: ActionDeps): Promise<boolean> {
   const match = ACTION_PATH.exec(pathOf(req));
@@ -36,7 +40,7 @@ export async function handleAction(req: IncomingMessage, res: ServerResponse, de
   if (verdict !== 'ok') {
     const forbidden = verdict === 'not-configured';
     deps.metrics.actions.inc({ action, result: forbidden ? 'forbidden' : 'unauthorized' });
-    if (forbidden) sendJson(res, 403, { error: 'read-only dashboard: set DASHBOARD_TOKEN to enable pause, resume and cancel' });
+    if (forbidden) sendJson(res, 403, { error: 'read-only dashboard: set DASHBOARD_TOKEN to enable its buttons' });
     else sendJson(res, 401, { error: verdict === 'missing' ? 'the operator token is required' : 'the operator token is wrong' },
       { 'WWW-Authenticate': 'Bearer realm="tracktion-migrate dashboard"' });
     return true;
@@ -50,9 +54,11 @@ export async function handleAction(req: IncomingMessage, res: ServerResponse, de
   const reason = typeof body.reason === 'string' && body.reason.trim() !== '' ? body.reason.trim().slice(0, 200) : null;
   const actor = `dashboard ${req.socket.remoteAddress ?? 'unknown'}`;
   try {
-    const result = await act(deps.control, action, jobId, actor, reason, body.force === true);
+    const result = action === 'retry-failed' || action === 'resume-lost'
+      ? await repair(deps.repair, action, jobId, actor)
+      : await act(deps.control, action, jobId, actor, reason, body.force === true);
     deps.metrics.actions.inc({ action, result: 'ok' });
-    deps.logger.info({ jobId, action, actor, from: result.from, to: result.to }, 'dashboard action');
+    deps.logger.info({ jobId, action, actor, result }, 'dashboard action');
     sendJson(res, 200, result);
     deps.changed();
   } catch (err) {
@@ -65,7 +71,12 @@ export async function handleAction(req: IncomingMessage, res: ServerResponse, de
   return true;
 }
 
-function act(deps: ControlDeps, action: Action, jobId: number, actor: string, reason: string | null, force: boolean): Promise<ControlResult> {
+async function repair(deps: RepairDeps, action: 'retry-failed' | 'resume-lost', jobId: number, actor: string): Promise<object> {
+  const report = await runRepair(deps, action, jobId, actor);
+  return { ...report, summary: repairSummary(report) };
+}
+
+function act(deps: ControlDeps, action: 'pause' | 'resume' | 'cancel', jobId: number, actor: string, reason: string | null, force: boolean): Promise<ControlResult> {
   switch (action) {
     case 'pause':
       return pauseJob(deps, jobId, actor, reason);

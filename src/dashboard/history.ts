@@ -34,15 +34,18 @@ export interface HistoryPoint {
   t: number;
   /** Tracks per second over all jobs that are running (the coordinator's one-minute rate). */
   rate: number;
+  /** The same rate of each working job, by job id (the chart of one job's window draws its own). */
+  jobs: Record<string, number>;
   ready: number | null;
   unacked: number | null;
   retrying: number | null;
   dead: number | null;
 }
 
-
 export function pointOf(snapshot: FleetSnapshot): HistoryPoint {
-  const rate = snapshot.jobs.filter((j) => (WORKING_JOB_STATES as readonly string[]).includes(j.state)).reduce((sum, j) => sum + j.ratePerSecond, 0);
+  const working = snapshot.jobs.filter((j) => (WORKING_JOB_STATES as readonly string[]).includes(j.state));
+  const rate = working.reduce((sum, j) => sum + j.ratePerSecond, 0);
+  const jobs = Object.fromEntries(working.map((j) => [String(j.jobId), j.ratePerSecond]));
   const q = snapshot.queue;
-  return { t: Date.parse(snapshot.at), rate, ready: q?.ready ?? null, unacked: q?.unacked ?? null, retrying: q?.retrying ?? null, dead: q?.deadLetter ?? null };
+  return { t: Date.parse(snapshot.at), rate, jobs, ready: q?.ready ?? null, unacked: q?.unacked ?? null, retrying: q?.retrying ?? null, dead: q?.deadLetter ?? null };
 }

@@ -13,6 +13,7 @@ import { connectionsReady } from '../shared/metrics/readiness.js';
 import { DashboardMetrics, createRegistry } from '../shared/metrics/registry.js';
 import { fleetNames } from '../shared/names.js';
 import { connectRedis } from '../shared/redis.js';
+import { fleetIdentity } from './identity.js';
 import { dashboardHandler } from './routes.js';
 import { DashboardState } from './state.js';
 
@@ -47,7 +48,8 @@ export async function runDashboard(config: Config, options: DashboardOptions, lo
     const coordinator = new Coordinator(redis, names.redisPrefix);
     const sampler = new FleetSampler({ pool, coordinator, names, queues, maxAttempts: config.BACKFILL_MAX_ATTEMPTS,
       heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS });
-    const state = new DashboardState({ sampler, pool, logger, actionsEnabled: Boolean(config.DASHBOARD_TOKEN) });
+    const identity = fleetIdentity(config.TRACKTION_NAMESPACE, config.DATABASE_URL);
+    const state = new DashboardState({ sampler, pool, logger, actionsEnabled: Boolean(config.DASHBOARD_TOKEN), identity });
     await state.start();
     closer.add('sampling', () => state.stop());
 
@@ -57,7 +59,9 @@ export async function runDashboard(config: Config, options: DashboardOptions, lo
     closer.add('event loop watch', () => watch.stop());
     const server = await startHttpServer(options.host, options.port, [
       opsHandler({ registry, ready: connectionsReady({ pool, redis }), watch }),
-      dashboardHandler({ state, metrics, control: { pool, coordinator }, token: config.DASHBOARD_TOKEN, logger, listenHost: options.host }),
+      dashboardHandler({ state, metrics, control: { pool, coordinator }, token: config.DASHBOARD_TOKEN, logger, listenHost: options.host,
+        repair: { pool, coordinator, names, rabbitmqUrl: config.RABBITMQ_URL, maxAttempts: config.BACKFILL_MAX_ATTEMPTS,
+          retryBaseMs: config.BACKFILL_RETRY_BASE_MS, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS } }),
     ], (err) => logger.error({ err }, 'dashboard request failed'));
     closer.add('HTTP server', () => server.close());
     logger.info({ url: server.url, actions: Boolean(config.DASHBOARD_TOKEN) }, 'dashboard listening');

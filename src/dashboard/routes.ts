@@ -5,6 +5,7 @@ import { handleAction, type ActionDeps } from './actions.js';
 import { CLIENT_JS } from './assets/client.js';
 import { PAGE_HTML } from './assets/page.js';
 import { STYLE_CSS } from './assets/style.js';
+import { loadVendorAssets } from './assets/vendor.js';
 import type { DashboardState, Update } from './state.js';
 
 /** The page loads only its own script and style, and talks only to this server. */
@@ -13,7 +14,7 @@ const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
 ].join('; ');
 
-const STATIC: Record<string, { type: string; body: string }> = {
+const PAGE_ASSETS: Record<string, { type: string; body: string }> = {
   '/': { type: 'text/html; charset=utf-8', body: PAGE_HTML },
   '/app.js': { type: 'text/javascript; charset=utf-8', body: CLIENT_JS },
   '/app.css': { type: 'text/css; charset=utf-8', body: STYLE_CSS },
@@ -30,15 +31,16 @@ export interface RouteDeps extends Omit<ActionDeps, 'changed'> {
 }
 
 /**
- *   GET  /              the page (static HTML, app.js, app.css — no build step)
- *   GET  /api/state     {view, history}: the latest view and the last hour of chart points
+ *   GET  /              the page (static HTML, app.js, app.css, uplot.js, uplot.css — no build step)
+ *   GET  /api/state     {view, history}: the latest view and the chart points of the last 6 hours
  *   GET  /api/events    server-sent events: `history` once, then `state` {view, point} every sample
- *   POST /api/jobs/:id/(pause|resume|cancel)   with the operator token (see actions.ts)
+ *   POST /api/jobs/:id/(pause|resume|cancel|retry-failed|resume-lost)   with the operator token (see actions.ts)
  * Each only for a Host header that names this server (421 otherwise: DNS rebinding); /metrics and the
  * probes are answered before, to any Host, as Prometheus scrapes by service name.
  */
 export function dashboardHandler(deps: RouteDeps): Handler {
   const actionDeps: ActionDeps = { ...deps, changed: () => void deps.state.refresh() };
+  const assets = { ...PAGE_ASSETS, ...loadVendorAssets() };
   return async (req, res) => {
     if (!isExpectedHost(req.headers.host, deps.listenHost)) {
       sendJson(res, 421, { error: 'misdirected request: this dashboard answers to localhost, an IP address or its listen address only' });
@@ -47,7 +49,7 @@ export function dashboardHandler(deps: RouteDeps): Handler {
     const path = pathOf(req);
     if (path.startsWith('/api/jobs/')) return handleAction(req, res, actionDeps);
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    const asset = STATIC[path];
+    const asset = assets[path];
     if (asset) {
       send(res, 200, asset.type, asset.body, { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'Cache-Control': 'no-cache' });
       return true;

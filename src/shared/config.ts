@@ -32,6 +32,15 @@ const intIn = (min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, `must be a whole number between ${min} and ${max}`);
 
+/** A duration in whole seconds, or with a unit: `90`, `90s`, `15m`, `1h`, `2d`. */
+const SECONDS_PER_UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+const durationSeconds = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+[smhd]?$/, `must be whole seconds or a whole number with s, m, h or d (${min}s to ${max}s)`)
+    .transform((v) => Number(v.replace(/[smhd]$/, '')) * (SECONDS_PER_UNIT[v.slice(-1)] ?? 1))
+    .refine((n) => n >= min && n <= max, `must be between ${min}s and ${max}s`);
+
 /** A port to listen on: 0 asks the system for a free one (logged); `off` means no server at all. */
 const portOrOff = z
   .string()
@@ -116,6 +125,9 @@ const envSchema = z.object({
   MIGRATION_LOCK_RETRY_DELAY_MS: intIn(1, 600_000).default(1000),
   METRICS_PORT: portOrOff.default(0),
   METRICS_HOST: listenHost.default('127.0.0.1'),
+  // How long a finished job's per-job series stay exported (its last values, for dashboards and alerts), in
+  // seconds. Without it every job ever run keeps its series until the process restarts.
+  METRICS_FINISHED_JOB_TTL: durationSeconds(1, 30 * 86_400).default(3600),
   DASHBOARD_PORT: intIn(0, 65_535).default(8080),
   DASHBOARD_HOST: listenHost.default('127.0.0.1'),
   DASHBOARD_TOKEN: z.string().min(16, 'must be at least 16 characters').max(512, 'must be at most 512 characters').optional(),

@@ -69,6 +69,7 @@ describe('reporting commands into a closed pipe (| head -1)', function () {
     ['backfill errors --csv', () => ['backfill', 'errors', String(jobId), '--csv']],
     ['backfill errors --json', () => ['backfill', 'errors', String(jobId), '--json']],
     ['backfill list', () => ['backfill', 'list']],
+    ['backfill ranges', () => ['backfill', 'ranges', String(jobId)]],
     ['env migrate --dry-run', () => ['env', 'migrate', '--dry-run', envFile]],
     ['convert', () => ['convert'], `${JSON.stringify('{"energy": 0.5}')}\n`.repeat(20_000)],
   ];

@@ -74,7 +74,8 @@ describe('dashboard in headless Chromium, against a running job', function () {
     }, 'progress to move in the page');
     expect(later).to.be.above(first).and.below(1);
     expect(await row.locator('.state').textContent()).to.equal('running');
-    expect(await page.locator('#chart-rate polyline').count()).to.be.greaterThan(0);
+    expect(Number(await page.locator('#chart-rate').getAttribute('data-points'))).to.be.greaterThan(0);
+    expect(await page.locator('#chart-rate canvas').count()).to.equal(1);
     expect(await page.locator('#consumers tbody tr').count()).to.equal(1);
 
     // No token typed in: the server refuses and the page says why; the job keeps running.

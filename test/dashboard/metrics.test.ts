@@ -90,10 +90,15 @@ describe('fleet metrics, health and the dashboard API (real processes and servic
   });
 
   it('the dashboard API serves the job and refuses pause / resume / cancel without the token (401)', async () => {
-    const state = (await (await fetch(`${dashboardUrl}/api/state`)).json()) as {
+    type State = {
       view: { jobs: { jobId: number; state: string; progress: number; errors: { code: string; count: number }[] }[]; actionsEnabled: boolean };
       history: { t: number; rate: number }[];
     };
+    // The dashboard samples every 2 s: the job's end in the ledger reaches its view by the next sample.
+    const state = await eventually(async () => {
+      const body = (await (await fetch(`${dashboardUrl}/api/state`)).json()) as State;
+      return body.view.jobs.some((j) => j.jobId === jobId && j.state === 'completed') ? body : undefined;
+    }, 'the dashboard to show the job completed', 10_000);
     const job = state.view.jobs.find((j) => j.jobId === jobId);
     expect(job?.state).to.equal('completed');
     expect(job?.progress).to.equal(1);

@@ -62,8 +62,8 @@ describeLibrary('alembic-before', (library) => {
 
   it(`db rollback --to Baseline records ${ALEMBIC_LEGACY_REVISION}; alembic upgrade head then re-adds the columns`, async function () {
     const { db, env } = library();
-    // --force: reverting AnalysisFields drops analysis data, which the pre-flight warns about.
-    const rollback = await runCli(['db', 'rollback', '--to', BASELINE, '--force'], { env });
+    // No backfill ran: nothing to lose, so no --allow-data-loss.
+    const rollback = await runCli(['db', 'rollback', '--to', BASELINE], { env });
     expect(rollback.code, rollback.stderr).to.equal(0);
     expect(await alembicCurrent(db.url)).to.equal(ALEMBIC_LEGACY_REVISION);
     expect(await tracksColumns(db.url)).not.to.include.any.members(ANALYSIS_COLUMNS);

@@ -3,9 +3,9 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/shared/config.js';
-import { allMetricNames } from '../../src/shared/metrics/registry.js';
 import { fleetNames } from '../../src/shared/names.js';
 import { runCli } from '../helpers/cli.js';
+import { knownMetricNames, metricNamesIn } from './metricNames.js';
 
 /**
  * The deployment files parsed and checked where it matters (no Docker or Kubernetes runs here): compose
@@ -41,21 +41,12 @@ function durationMs(value: unknown): number {
   return ms;
 }
 
-/** The backfill_* metric names an expression uses, with histogram suffixes mapped to their metric. */
-function metricsUsed(expr: string): string[] {
-  const known = new Set(allMetricNames());
-  return [...expr.matchAll(/\bbackfill_[a-z_]+\b/g)].map((m) => {
-    const name = m[0];
-    const base = name.replace(/_(bucket|sum|count)$/, '');
-    return known.has(name) || !known.has(base) ? name : base;
-  });
-}
-
+/** Every metric an expression selects is one the fleet, Prometheus or a deployed exporter publishes. */
 function expectKnownMetrics(expr: string, where: string): void {
-  const known = new Set(allMetricNames());
-  const used = metricsUsed(expr);
-  expect(used.length, `${where} uses a backfill metric`).to.be.greaterThan(0);
-  for (const name of used) expect(known.has(name), `${where}: ${name} is not a metric of src/shared/metrics/registry.ts`).to.equal(true);
+  const known = knownMetricNames();
+  const used = metricNamesIn(expr);
+  expect(used.length, `${where} selects a metric`).to.be.greaterThan(0);
+  for (const name of used) expect(known.has(name), `${where}: ${name} is not a known metric (test/deploy/metricNames.ts)`).to.equal(true);
 }
 
 /** PostgreSQL connections each process holds at most, read from the code that sizes its pool. */
@@ -152,6 +143,20 @@ describe('deployment files', () => {
       expect(list(service('dashboard').ports), 'the dashboard is published on loopback only').to.deep.equal(['127.0.0.1:8080:8080']);
     });
 
+    it('runs postgres_exporter with the credentials of DATABASE_URL, its password only from the environment', () => {
+      const raw = obj(obj(parse(read('docker-compose.yml'), { merge: true }).services)['postgres-exporter']);
+      expect(String(raw.image)).to.match(/^quay\.io\/prometheuscommunity\/postgres-exporter:v\d/);
+      expect(obj(raw.environment).DATA_SOURCE_PASS, 'the variable, never a value').to.equal('${POSTGRES_PASSWORD:-postgres}');
+      expect(obj(raw.environment).DATA_SOURCE_NAME, 'no DSN with a password inside').to.equal(undefined);
+      const withPassword = obj(interpolate(parse(read('docker-compose.yml'), { merge: true }), { POSTGRES_PASSWORD: 'from-the-environment' }));
+      const exporter = obj(obj(obj(withPassword.services)['postgres-exporter']).environment);
+      const app = new URL(String(obj(obj(obj(withPassword.services).producer).environment).DATABASE_URL));
+      expect(exporter.DATA_SOURCE_PASS).to.equal(decodeURIComponent(app.password)).and.to.equal('from-the-environment');
+      expect(exporter.DATA_SOURCE_USER).to.equal(app.username);
+      expect(exporter.DATA_SOURCE_URI).to.equal(`${app.host}${app.pathname}?sslmode=disable`);
+      expect(obj(obj(raw.depends_on).postgres).condition).to.equal('service_healthy');
+    });
+
     it('mounts files that exist in the repository', () => {
       for (const [name, raw] of Object.entries(services)) {
         for (const volume of list(obj(raw).volumes).map(String)) {
@@ -179,19 +184,29 @@ describe('deployment files', () => {
       const dashboardPort = obj(obj(services.dashboard).environment).DASHBOARD_PORT;
       expect(obj(list(byName('backfill-dashboard').static_configs)[0]).targets).to.deep.equal([`dashboard:${String(dashboardPort)}`]);
       expect(obj(list(byName('rabbitmq').static_configs)[0]).targets).to.deep.equal(['rabbitmq:15692']);
+      expect(byName('rabbitmq').metrics_path, 'queue metrics labelled by queue').to.equal('/metrics/per-object');
+      expect(obj(list(byName('postgres').static_configs)[0]).targets).to.deep.equal(['postgres-exporter:9187']);
       expect(prometheus.rule_files).to.deep.equal(['/etc/prometheus/alerts.yml']);
       expect(list(obj(services.prometheus).volumes)).to.include('./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro');
     });
 
-    it('ships the alert rules worth paging on, on metrics that exist', () => {
+    /** GitHub's heading anchors: lower case, punctuation dropped, spaces as dashes. */
+    const operationsAnchors = [...read('docs/operations.md').matchAll(/^#{1,6} (.+)$/gm)]
+      .map((m) => (m[1] as string).trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-'));
+
+    it('ships the alert rules worth paging on, on metrics that exist, each with its runbook entry', () => {
       const rules = list(obj(list(obj(parse(read('deploy/prometheus/alerts.yml'))).groups)[0]).rules).map(obj);
-      expect(rules.map((r) => r.alert)).to.include.members(['BackfillJobStalled', 'BackfillDeadLetterGrowing', 'BackfillNoLiveConsumers']);
+      expect(rules.map((r) => r.alert)).to.include.members(['BackfillJobStalled', 'BackfillDeadLetterGrowing', 'BackfillNoLiveConsumers',
+        'BackfillRangesFailed', 'BackfillRowErrorRatioHigh', 'BackfillScrapeTargetDown', 'BackfillThrottleHeldLong']);
       for (const rule of rules) {
         expect(rule.expr, String(rule.alert)).to.be.a('string');
         expect(String(rule.for), String(rule.alert)).to.match(/^\d+m$/);
         expect(obj(rule.labels).severity, String(rule.alert)).to.be.oneOf(['warning', 'critical']);
         expect(obj(rule.annotations).summary, String(rule.alert)).to.be.a('string');
         expectKnownMetrics(String(rule.expr), String(rule.alert));
+        const runbook = /^docs\/operations\.md#([a-z0-9-]+)$/.exec(String(obj(rule.annotations).runbook_url));
+        expect(runbook, `${String(rule.alert)}: runbook_url into docs/operations.md`).to.not.equal(null);
+        expect(operationsAnchors, `${String(rule.alert)}: docs/operations.md has #${String(runbook?.[1])}`).to.include(runbook?.[1]);
       }
     });
 
@@ -204,14 +219,11 @@ describe('deployment files', () => {
       expect(grafanaVolumes).to.include('./deploy/grafana/provisioning:/etc/grafana/provisioning:ro');
       const files = readdirSync('deploy/grafana/dashboards').filter((f) => f.endsWith('.json'));
       expect(files).to.deep.equal(['backfill.json']);
-      const dashboard = JSON.parse(read('deploy/grafana/dashboards/backfill.json')) as { uid: string; panels: { title: string; datasource: { uid: string }; targets: { expr: string }[] }[] };
+      // Its queries and data source variable: grafanaDashboard.test.ts.
+      const dashboard = JSON.parse(read('deploy/grafana/dashboards/backfill.json')) as { uid: string; panels: { title: string }[] };
       expect(dashboard.uid).to.be.a('string');
       const titles = dashboard.panels.map((p) => p.title.toLowerCase()).join(' | ');
-      for (const word of ['progress', 'rate', 'eta', 'queue depth', 'consumers', 'errors', 'throttle']) expect(titles, word).to.include(word);
-      for (const panel of dashboard.panels) {
-        expect(panel.datasource.uid, panel.title).to.equal(datasource.uid);
-        for (const target of panel.targets) expectKnownMetrics(target.expr, `panel "${panel.title}"`);
-      }
+      for (const word of ['progress', 'rate', 'eta', 'queue depth', 'consumers', 'errors', 'throttle', 'rabbitmq', 'postgresql']) expect(titles, word).to.include(word);
     });
   });
 

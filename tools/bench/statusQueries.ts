@@ -14,6 +14,7 @@ import { planRanges } from '../../src/producer/planRanges.js';
 import { collectJobStatus, type StatusDeps } from '../../src/operations/status/jobStatus.js';
 import { FleetSampler } from '../../src/operations/status/fleetSampler.js';
 import { DashboardState } from '../../src/dashboard/state.js';
+import { fleetIdentity } from '../../src/dashboard/identity.js';
 import { dropBenchDatabase, recreateBenchDatabase } from './benchDatabase.js';
 import { countStatements, type StatementCounter } from './statementCounter.js';
 
@@ -80,7 +81,7 @@ async function run(opts: Options): Promise<void> {
     });
     await measure('dashboard sample', (measured) => {
       const dashboard = new DashboardState({ sampler: new FleetSampler({ ...depsOn(measured), queues: null }), pool: measured,
-        logger: createLogger('bench.dashboard'), actionsEnabled: false });
+        logger: createLogger('bench.dashboard'), actionsEnabled: false, identity: fleetIdentity(config.TRACKTION_NAMESPACE, url) });
       return () => dashboard.refresh();
     });
   } finally {

@@ -1,35 +1,29 @@
+import { CLIENT_CHARTS_JS } from './clientCharts.js';
+import { CLIENT_DETAIL_JS } from './clientDetail.js';
 import { CLIENT_RULES_JS } from './clientRules.js';
 
 /**
  * The dashboard's browser script (served as /app.js): plain ES2017, no framework, no build step. It listens
  * to /api/events (server-sent events; the browser reconnects by itself), updates the job rows in place (so
- * a button being clicked is never replaced under the pointer), draws the charts as inline SVG, and posts
- * pause / resume / cancel with the operator token typed into the page (kept in sessionStorage, this tab only).
+ * a button being clicked is never replaced under the pointer), draws the charts with uPlot (clientCharts.ts),
+ * shows the selected job's detail (clientDetail.ts), and posts pause / resume / cancel / retry-failed /
+ * resume-lost with the operator token typed into the page (kept in sessionStorage, this tab only).
  * Every text goes in through textContent: nothing from the server is ever parsed as HTML. The job states it
  * knows (final ones, and which allow which button) come from the ledger's state machine through clientRules.ts.
  */
 export const CLIENT_JS = String.raw`(function () {
   'use strict';
-  var HOUR_MS = 3600 * 1000;
-  var SVG_NS = 'http://www.w3.org/2000/svg';
-${CLIENT_RULES_JS}  var QUEUE_SERIES = [
-    { key: 'ready', name: 'ready', color: '#2b6cb0' },
-    { key: 'unacked', name: 'in hand', color: '#1f8f4e' },
-    { key: 'retrying', name: 'retrying', color: '#b7791f' },
-    { key: 'dead', name: 'dead-letter', color: '#c53030' }
-  ];
-  var model = { view: null, points: [], selectedJob: null, lastEventAt: 0 };
+  /** Chart points kept in the page: the widest window and a minute. */
+  var KEEP_MS = 6 * 3600 * 1000 + 60000;
+${CLIENT_RULES_JS}
+  var model = { view: null, points: [], selectedJob: null, lastEventAt: 0, window: 'job', windowRange: [0, 0] };
+  var BUTTONS = [['pause', 'Pause'], ['resume', 'Resume'], ['cancel', 'Cancel'], ['retry-failed', 'Retry failed'], ['resume-lost', 'Resume lost']];
 
   function byId(id) { return document.getElementById(id); }
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
     if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-  function svg(tag, attrs) {
-    var node = document.createElementNS(SVG_NS, tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
     return node;
   }
   function int(n) { return n === null || n === undefined ? '–' : Math.round(Number(n)).toLocaleString('en-US'); }
@@ -62,7 +56,8 @@ ${CLIENT_RULES_JS}  var QUEUE_SERIES = [
         return res.json().catch(function () { return {}; }).then(function (body) { return { ok: res.ok, status: res.status, body: body }; });
       })
       .then(function (r) {
-        if (r.ok) notice('Job ' + jobId + ': ' + r.body.from + ' → ' + r.body.to + (r.body.changed ? '' : ' (already)'), false);
+        if (r.ok && r.body.summary) notice('Job ' + jobId + ': ' + r.body.summary, false);
+        else if (r.ok) notice('Job ' + jobId + ': ' + r.body.from + ' → ' + r.body.to + (r.body.changed ? '' : ' (already)'), false);
         else notice('Job ' + jobId + ': ' + (r.body.error || ('HTTP ' + r.status)), true);
       })
       .catch(function (err) { notice('Request failed: ' + err.message, true); });
@@ -83,8 +78,9 @@ ${CLIENT_RULES_JS}  var QUEUE_SERIES = [
     bar.appendChild(el('div', 'fill failed'));
     cells[2].appendChild(bar);
     cells[2].appendChild(el('div', 'bar-label'));
-    ['pause', 'resume', 'cancel'].forEach(function (action) {
-      var button = el('button', action === 'cancel' ? 'danger' : '', action[0].toUpperCase() + action.slice(1));
+    BUTTONS.forEach(function (pair) {
+      var action = pair[0];
+      var button = el('button', action === 'cancel' ? 'danger' : '', pair[1]);
       button.type = 'button';
       button.dataset.action = action;
       button.addEventListener('click', function (event) {
@@ -124,7 +120,7 @@ ${CLIENT_RULES_JS}  var QUEUE_SERIES = [
     setText(c[6], !t || t.rate === null ? '–' : (t.rate === 0 ? 'held' : int(t.rate) + ' /s') + (t.reason ? ' — ' + t.reason : ''));
     c[6].title = t && t.since ? 'since ' + t.since : '';
     Array.prototype.forEach.call(c[7].children, function (button) {
-      var allowed = allows(button.dataset.action, job.state);
+      var allowed = buttonAllowed(button.dataset.action, job);
       button.disabled = !actionsEnabled || !allowed;
       button.title = actionsEnabled ? '' : 'read-only: the dashboard was started without DASHBOARD_TOKEN';
     });
@@ -145,110 +141,20 @@ ${CLIENT_RULES_JS}  var QUEUE_SERIES = [
     byId('no-jobs').hidden = view.jobs.length > 0;
   }
 
-  // ---- consumers and errors -------------------------------------------------------------------------
-  function fillTable(selector, rows) {
-    var tbody = document.querySelector(selector + ' tbody');
-    while (tbody.firstChild) tbody.removeChild(tbody.firstChild);
-    rows.forEach(function (cells) {
-      var tr = el('tr');
-      cells.forEach(function (cell) { tr.appendChild(cell instanceof Node ? cell : el('td', '', cell)); });
-      tbody.appendChild(tr);
-    });
-  }
-
-  function renderConsumers(view) {
-    var alive = view.consumers.filter(function (c) { return c.alive; }).length;
-    setText(byId('consumer-count'), alive + ' alive, ' + (view.consumers.length - alive) + ' lost');
-    fillTable('#consumers', view.consumers.map(function (c) {
-      var state = el('td');
-      state.appendChild(el('span', 'dot ' + (c.alive ? 'alive' : 'lost')));
-      state.appendChild(document.createTextNode(c.alive ? 'alive' : 'lost'));
-      var id = el('td', '', c.host + ' pid ' + c.pid);
-      id.title = c.consumerId;
-      var inHand = c.currentRanges.map(function (r) {
-        var parts = r.split(':');
-        return parts.length === 2 ? 'job ' + parts[0] + ' range ' + parts[1] : r;
-      });
-      return [id, state, int(c.rangesDone), inHand.length ? inHand.join(', ') : '–', clock(c.lastSeen)];
-    }));
-  }
-
-  function selectedJob(view) {
-    return activeJob(view.jobs, model.selectedJob);
-  }
-
-  function renderErrors(view) {
-    var job = selectedJob(view);
-    setText(byId('errors-job'), job ? 'job #' + job.jobId + ' (click a job to switch)' : '');
-    fillTable('#errors', (job ? job.errors : []).map(function (e) {
-      return [e.code, int(e.count), '#' + e.sampleTrackId, el('td', 'message', e.sampleMessage)];
-    }));
-  }
-
-  // ---- charts ---------------------------------------------------------------------------------------
-  function niceMax(value) {
-    if (!(value > 0)) return 1;
-    var magnitude = Math.pow(10, Math.floor(Math.log10(value)));
-    var steps = [1, 2, 2.5, 5, 10];
-    for (var i = 0; i < steps.length; i++) if (steps[i] * magnitude >= value) return steps[i] * magnitude;
-    return 10 * magnitude;
-  }
-
-  function drawChart(node, points, series) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-    var W = 600, H = 170, left = 48, right = 8, top = 8, bottom = 22;
-    var now = Date.now(), start = now - HOUR_MS;
-    var max = 0;
-    points.forEach(function (p) { series.forEach(function (s) { if (p[s.key] !== null && p[s.key] > max) max = p[s.key]; }); });
-    max = niceMax(max);
-    var x = function (t) { return left + ((t - start) / HOUR_MS) * (W - left - right); };
-    var y = function (v) { return top + (1 - v / max) * (H - top - bottom); };
-    [0, 0.5, 1].forEach(function (f) {
-      node.appendChild(svg('line', { x1: left, x2: W - right, y1: y(max * f), y2: y(max * f), 'class': 'axis' }));
-      var label = svg('text', { x: left - 6, y: y(max * f) + 3, 'text-anchor': 'end' });
-      label.textContent = int(max * f);
-      node.appendChild(label);
-    });
-    [[start, '−60 min'], [start + HOUR_MS / 2, '−30 min'], [now, 'now']].forEach(function (tick, i) {
-      var label = svg('text', { x: x(tick[0]), y: H - 6, 'text-anchor': i === 0 ? 'start' : i === 2 ? 'end' : 'middle' });
-      label.textContent = tick[1];
-      node.appendChild(label);
-    });
-    series.forEach(function (s) {
-      var runs = [[]];
-      points.forEach(function (p) {
-        if (p.t < start) return;
-        if (p[s.key] === null) { runs.push([]); return; }
-        runs[runs.length - 1].push(x(p.t).toFixed(1) + ',' + y(p[s.key]).toFixed(1));
-      });
-      runs.forEach(function (run) {
-        if (run.length === 0) return;
-        if (run.length === 1) run.push(run[0]);
-        node.appendChild(svg('polyline', { points: run.join(' '), stroke: s.color, 'data-series': s.key }));
-      });
-    });
-  }
-
-  function renderCharts() {
-    drawChart(byId('chart-rate'), model.points, [{ key: 'rate', name: 'tracks/s', color: '#2b6cb0' }]);
-    drawChart(byId('chart-queue'), model.points, QUEUE_SERIES);
-    var legend = byId('queue-now');
-    while (legend.firstChild) legend.removeChild(legend.firstChild);
-    var q = model.view && model.view.queue;
-    QUEUE_SERIES.forEach(function (s) {
-      var item = el('span');
-      var swatch = el('i');
-      swatch.style.background = s.color;
-      item.appendChild(swatch);
-      item.appendChild(document.createTextNode(s.name + ': ' + (q ? int(q[s.key === 'dead' ? 'deadLetter' : s.key]) : 'broker not reachable')));
-      legend.appendChild(item);
-    });
-  }
-
+${CLIENT_DETAIL_JS}
+${CLIENT_CHARTS_JS}
   // ---- live updates ---------------------------------------------------------------------------------
+  function renderIdentity(view) {
+    var id = view.identity;
+    if (!id) return;
+    setText(byId('identity'), 'namespace ' + id.namespace + ' · ' + id.databaseHost + ' / ' + id.databaseName + ' · v' + id.version);
+  }
+
   function render(view) {
     model.view = view;
+    renderIdentity(view);
     renderJobs(view);
+    renderDetail(view);
     renderConsumers(view);
     renderErrors(view);
     renderCharts();
@@ -278,7 +184,7 @@ ${CLIENT_RULES_JS}  var QUEUE_SERIES = [
     setLive(true, 'live');
     if (update.point) {
       model.points.push(update.point);
-      var cutoff = Date.now() - HOUR_MS - 60000;
+      var cutoff = Date.now() - KEEP_MS;
       while (model.points.length && model.points[0].t < cutoff) model.points.shift();
     }
     render(update.view);

@@ -1,6 +1,7 @@
 /**
  * The dashboard page. Static: everything it shows comes from /api/events (server-sent events). Kept as a
- * TypeScript string so `tsc` ships it inside dist/ with no asset step and no front-end build.
+ * TypeScript string so `tsc` ships it inside dist/ with no asset step and no front-end build; the charts are
+ * drawn by uPlot (/uplot.js, vendored as it ships).
  */
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
@@ -9,12 +10,15 @@ export const PAGE_HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Backfill fleet — Tracktion Migrate</title>
 <link rel="icon" href="data:,">
+<link rel="stylesheet" href="/uplot.css">
 <link rel="stylesheet" href="/app.css">
+<script src="/uplot.js" defer></script>
 <script src="/app.js" defer></script>
 </head>
 <body>
 <header>
   <h1>Backfill fleet</h1>
+  <span id="identity" class="identity" title="namespace · database server / database · tool version"></span>
   <span id="live" class="live off" title="Live updates">connecting…</span>
   <span id="updated" class="muted"></span>
   <label class="token">Operator token
@@ -27,20 +31,50 @@ export const PAGE_HTML = `<!doctype html>
   <section class="wide">
     <h2>Jobs</h2>
     <table id="jobs">
-      <thead><tr><th>Job</th><th>State</th><th class="progress-col">Progress</th><th>Tracks (converted / failed / skipped)</th>
-        <th>Rate</th><th>ETA</th><th>Throttle</th><th>Actions</th></tr></thead>
+      <thead><tr><th>Job</th><th>State</th><th class="progress-col">Progress</th><th>Tracks <span class="muted">converted / failed / skipped</span></th>
+        <th>Rate</th><th>ETA</th><th>Throttle</th><th class="col-actions">Actions</th></tr></thead>
       <tbody></tbody>
     </table>
     <p id="no-jobs" class="muted" hidden>No backfill jobs yet — <code>tracktion-migrate backfill enqueue</code> starts one.</p>
   </section>
-  <section>
-    <h2>Throughput <span class="muted">tracks/s, last hour</span></h2>
-    <svg id="chart-rate" class="chart" viewBox="0 0 600 170" role="img" aria-label="Throughput over the last hour"></svg>
+  <section class="wide window-bar">
+    <span>Charts show</span>
+    <span id="window-picker" role="group" aria-label="Time window">
+      <button type="button" data-window="job">job</button><button type="button" data-window="15m">15 min</button><button type="button" data-window="1h">1 h</button><button type="button" data-window="6h">6 h</button>
+    </span>
+    <span id="window-label" class="muted"></span>
   </section>
   <section>
-    <h2>Queue depth <span class="muted">messages, last hour</span></h2>
-    <svg id="chart-queue" class="chart" viewBox="0 0 600 170" role="img" aria-label="Queue depth over the last hour"></svg>
+    <h2>Throughput <span id="rate-what" class="muted">tracks/s</span></h2>
+    <div id="chart-rate" class="chart-box"><p class="empty">no data yet</p></div>
+  </section>
+  <section>
+    <h2>Queue depth <span class="muted">messages</span></h2>
+    <div id="chart-queue" class="chart-box"><p class="empty">no data yet</p></div>
     <p id="queue-now" class="legend"></p>
+  </section>
+  <section id="job-detail" class="wide">
+    <h2>Job <span id="detail-title"></span> <span class="muted">(click a job to switch)</span></h2>
+    <dl id="job-times"></dl>
+    <div class="columns">
+      <div>
+        <h3>History <span class="muted">who moved it, when, why</span></h3>
+        <table id="job-history">
+          <thead><tr><th>When (UTC)</th><th>Move</th><th>By</th><th>Why</th></tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+      <div>
+        <h3>Failed ranges <span id="failed-count" class="muted"></span></h3>
+        <table id="failed-ranges">
+          <thead><tr><th>Range</th><th>Ids</th><th>Attempts</th><th>Last error</th></tr></thead>
+          <tbody></tbody>
+        </table>
+        <p id="no-failed" class="muted small">None.</p>
+        <p class="muted small"><b>Retry failed</b> publishes them again with fresh attempts; all of them:
+          <code>tracktion-migrate backfill ranges JOB --state failed</code></p>
+      </div>
+    </div>
   </section>
   <section>
     <h2>Consumers <span id="consumer-count" class="muted"></span></h2>

@@ -1,17 +1,20 @@
 import { FINAL_JOB_STATES, type JobState } from '../../shared/ledger/jobs.js';
 import type { Logger } from '../../shared/logger.js';
 import { type FleetSampler, type FleetSnapshot } from './fleetSampler.js';
+import { finishedBeyondTtl } from '../../shared/metrics/finishedJobs.js';
 import type { FleetMetrics } from '../../shared/metrics/registry.js';
 import { throttleReasonLabel } from './throttleLabel.js';
 
 /**
  * Put a snapshot into the gauges. Synchronous on purpose: all the I/O happened in the sampler, so a
- * scrape can never see the gauges half reset. Jobs that left the snapshot lose their series.
+ * scrape can never see the gauges half reset. Jobs that left the snapshot lose their series, and so do
+ * jobs finished more than `finishedJobTtlSeconds` ago (METRICS_FINISHED_JOB_TTL).
  */
-export function applySnapshot(metrics: FleetMetrics, snapshot: FleetSnapshot): void {
+export function applySnapshot(metrics: FleetMetrics, snapshot: FleetSnapshot, finishedJobTtlSeconds = Infinity): void {
+  const jobs = snapshot.jobs.filter((job) => !finishedBeyondTtl(job, finishedJobTtlSeconds, Date.parse(snapshot.at)));
   for (const gauge of [metrics.jobState, metrics.jobProgress, metrics.jobEta, metrics.jobRate, metrics.jobTracks, metrics.jobRanges,
     metrics.queueMessages, metrics.consumers, metrics.throttleActive, metrics.throttleRate]) gauge.reset();
-  for (const job of snapshot.jobs) {
+  for (const job of jobs) {
     const job_id = String(job.jobId);
     metrics.jobState.set({ job_id, state: job.state }, 1);
     metrics.jobProgress.set({ job_id }, job.progress);
@@ -33,7 +36,7 @@ export function applySnapshot(metrics: FleetMetrics, snapshot: FleetSnapshot): v
   const alive = snapshot.consumers.filter((c) => c.alive).length;
   metrics.consumers.set({ state: 'alive' }, alive);
   metrics.consumers.set({ state: 'lost' }, snapshot.consumers.length - alive);
-  for (const job of snapshot.jobs) {
+  for (const job of jobs) {
     if (FINAL_JOB_STATES.includes(job.state as JobState)) continue;
     const job_id = String(job.jobId);
     metrics.throttleActive.set({ job_id, reason: throttleReasonLabel(job.throttle) }, job.throttle.rate === null ? 0 : 1);
@@ -49,7 +52,7 @@ export class FleetGaugeLoop {
   private failing = false;
 
   constructor(private readonly sampler: FleetSampler, private readonly metrics: FleetMetrics, private readonly logger: Logger,
-    private readonly intervalMs = 5000) {}
+    private readonly intervalMs = 5000, private readonly finishedJobTtlSeconds = Infinity) {}
 
   start(): void {
     const round = () => {
@@ -67,7 +70,7 @@ export class FleetGaugeLoop {
 
   private async once(): Promise<void> {
     try {
-      applySnapshot(this.metrics, await this.sampler.sample());
+      applySnapshot(this.metrics, await this.sampler.sample(), this.finishedJobTtlSeconds);
       if (this.failing) this.logger.info('fleet metrics sampling works again');
       this.failing = false;
     } catch (err) {

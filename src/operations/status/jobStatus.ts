@@ -9,6 +9,7 @@ import { FINAL_JOB_STATES, SUCCEEDED_JOB_STATES, WAITING_JOB_STATES, WORKING_JOB
 import { throttleView, type ThrottleView } from '../throttle.js';
 import type { FleetNames } from '../../shared/names.js';
 import type { QueueInspector } from './queueInspector.js';
+import { failedRangesOf, type FailedRange } from './failedRanges.js';
 import { estimateEta, estimateProgress, estimateRowsRemaining, type PlanningProgress } from './eta.js';
 
 /** `backfill status --json`: the shape scripts and dashboards read. Change it on purpose only. */
@@ -36,6 +37,8 @@ export interface JobStatus {
   runningSeconds: number;
   history: JobEvent[];
   recentErrors: RecentRowError[];
+  /** The first failed ranges (up to FAILED_RANGES_SHOWN) with their last error; `backfill ranges --state failed` lists all. */
+  failedRanges: FailedRange[];
   /**
    * Where ranges, tracks and progress come from: the coordinator's counters (a running job), or the ledger
    * (a finished job, `--exact`, or counters lost while being read).
@@ -111,6 +114,7 @@ export async function collectJobStatus(deps: StatusDeps, job: JobRow, options: S
     runningSeconds: Math.round(seconds),
     history: await jobEvents(deps.pool, job.id),
     recentErrors: await deps.coordinator.recentErrors(job.id, 5),
+    failedRanges: await failedRangesOf(deps.pool, job.id, counts.rangesFailed),
     source,
   };
 }

@@ -1,3 +1,4 @@
+import { JobSeries } from './jobSeries.js';
 import type { ConsumerMetrics } from './registry.js';
 
 /**
@@ -28,13 +29,17 @@ function outcomeLabel(kind: string): string {
   return kind.replace(/[^a-z0-9]+/gi, '_').toLowerCase();
 }
 
-export function rangeObserver(metrics: ConsumerMetrics): RangeObserver {
+/** `jobs` makes a job's series at 0 before its first count (and is what the TTL sweep removes them with). */
+export function rangeObserver(metrics: ConsumerMetrics, jobs: JobSeries = new JobSeries(metrics)): RangeObserver {
   return {
     started: () => metrics.rangesInFlight.inc(),
     ended: () => metrics.rangesInFlight.dec(),
     handled(jobId, outcome, seconds) {
+      jobs.know(jobId);
       const job_id = String(jobId);
-      metrics.ranges.inc({ job_id, outcome: outcomeLabel(outcome.kind) });
+      const label = outcomeLabel(outcome.kind);
+      jobs.usedRangeOutcome(label);
+      metrics.ranges.inc({ job_id, outcome: label });
       if (outcome.kind !== 'done') return;
       metrics.rangeDuration.observe({ job_id }, seconds);
       metrics.tracks.inc({ job_id, outcome: 'converted' }, outcome.converted ?? 0);
@@ -42,6 +47,7 @@ export function rangeObserver(metrics: ConsumerMetrics): RangeObserver {
       metrics.tracks.inc({ job_id, outcome: 'skipped' }, outcome.skipped ?? 0);
     },
     failed(jobId, how) {
+      jobs.know(jobId);
       const job_id = String(jobId);
       metrics.ranges.inc({ job_id, outcome: how });
       if (how === 'retried') metrics.retries.inc({ job_id });

@@ -1,3 +1,4 @@
+import { TOOL_VERSION } from '../version.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
@@ -21,7 +22,7 @@ export const RANGE_SECONDS_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30,
 export const PHASE_SECONDS_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** A registry with the default process metrics (CPU, memory, event loop lag, GC) and the build info. */
-export function createRegistry(role: Role, version = '0.1.0'): Registry {
+export function createRegistry(role: Role, version = TOOL_VERSION): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   new Gauge({ name: 'backfill_build_info', help: 'Always 1; the labels say which role and version this process runs.',
