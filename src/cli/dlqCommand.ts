@@ -44,15 +44,15 @@ function formatRequeue(r: RequeueReport, jobId: number | undefined): string {
 
 /** `backfill dlq list|requeue|purge`: the dead-letter queue, with the reasons from the messages' headers. */
 export function registerDlqCommands(backfill: Command): void {
-  const dlq = backfill.command('dlq').description('The dead-letter queue: list the messages with their reasons, requeue them (checked against the ledger), purge them')
-    .addHelpText('after', '\nExample:\n  tracktion-migrate backfill dlq list --job 7');
+  const dlq = backfill.command('dlq').description('the dead-letter queue: list the messages with their reasons, requeue them (checked against the ledger), purge them')
+    .addHelpText('after', '\nExamples:\n  $ tracktion-migrate backfill dlq list --job 7');
 
   dlq.command('list')
-    .description('Dead-lettered messages with job, range, attempt and reason (x-reason, or RabbitMQ\'s x-death); the queue is left as it was')
+    .description('dead-lettered messages with job, range, attempt and reason (x-reason, or RabbitMQ\'s x-death); the queue is left as it was')
     .addOption(jobOption())
     .addOption(new Option('--limit <n>', `at most this many messages (default ${DEFAULT_LIMIT})`).argParser(intOption(1, 100_000)))
     .option('--json', 'print one JSON array of messages')
-    .addHelpText('after', '\nExamples:\n  tracktion-migrate backfill dlq list\n  tracktion-migrate backfill dlq list --job 7 --json')
+    .addHelpText('after', '\nExamples:\n  $ tracktion-migrate backfill dlq list\n  $ tracktion-migrate backfill dlq list --job 7 --json')
     .action(async (opts: { job?: number; limit?: number; json?: boolean }) => withFleet(async (ctx) => {
       const listing = await listDeadLetters(await deadLetterQueue(ctx), { jobId: opts.job, limit: opts.limit ?? DEFAULT_LIMIT });
       // Reasons can quote data (a PostgreSQL message naming a row's values): JSON escapes every control character.
@@ -63,12 +63,12 @@ export function registerDlqCommands(backfill: Command): void {
     }));
 
   dlq.command('requeue')
-    .description('Put dead letters back to work: those whose range is still open (not done, failed or rolled back; job not cancelled) '
+    .description('put dead letters back to work: those whose range is still open (not done, failed or rolled back; job not cancelled) '
       + 'are republished with fresh attempts, those with nothing left to do are dropped, those of failed ranges stay (retry-failed reopens them)')
     .addOption(jobOption())
     .option('--yes', 'really do it (without: print what would be done, exit 0)')
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', '\nExamples:\n  tracktion-migrate backfill dlq requeue --job 7\n  tracktion-migrate backfill dlq requeue --job 7 --yes')
+    .addHelpText('after', '\nExamples:\n  $ tracktion-migrate backfill dlq requeue --job 7\n  $ tracktion-migrate backfill dlq requeue --job 7 --yes')
     .action(async (opts: { job?: number; yes?: boolean; json?: boolean }) => withFleet(async (ctx) => {
       const pool = await ctx.pool();
       const report = await requeueDeadLetters({ dlq: await deadLetterQueue(ctx), pool, publisher: new RangePublisher(await ctx.confirmChannel(), pool, ctx.names) },
@@ -79,11 +79,11 @@ export function registerDlqCommands(backfill: Command): void {
     }));
 
   dlq.command('purge')
-    .description('Delete dead letters (all, or one job\'s); the ledger is not changed')
+    .description('delete dead letters (all, or one job\'s); the ledger is not changed')
     .addOption(jobOption())
     .option('--yes', 'really do it (without: print how many would be deleted, exit 0)')
     .option('--json', 'print {"purged": N, "applied": true|false} as JSON')
-    .addHelpText('after', '\nExamples:\n  tracktion-migrate backfill dlq purge --job 7\n  tracktion-migrate backfill dlq purge --yes')
+    .addHelpText('after', '\nExamples:\n  $ tracktion-migrate backfill dlq purge --job 7\n  $ tracktion-migrate backfill dlq purge --yes')
     .action(async (opts: { job?: number; yes?: boolean; json?: boolean }) => withFleet(async (ctx) => {
       const applied = opts.yes ?? false;
       const purged = await purgeDeadLetters(await deadLetterQueue(ctx), { jobId: opts.job, apply: applied });

@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 /**
  * An example for every command, shown at the end of its --help in one style ("Examples:", one `$ ` line each).
  * Kept together so the style is the same everywhere; test/cli/helpStyle.test.ts fails for a command without one.
- * Commands whose own help text already ends with examples (convert, config migrate, env migrate) are not listed.
+ * Commands whose own help text already ends with examples (convert, config migrate, env migrate, backfill
+ * ranges, backfill dlq …)
+ * are not listed.
  */
 const EXAMPLES: Record<string, string[]> = {
   'db': ['tracktion-migrate db status', 'tracktion-migrate db migrate --dry-run'],

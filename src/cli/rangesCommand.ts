@@ -31,12 +31,12 @@ export function rangeStatesOption(value: string, previous: RangeState[] = []): R
 /** `backfill ranges JOB`: a job's ranges with their state, attempts and the last error of each. */
 export function registerRangesCommand(backfill: Command, findJob: JobFinder): void {
   backfill.command('ranges <job>')
-    .description('A job\'s ranges: ids, state, attempts and the last error a consumer recorded (why a range failed)')
+    .description('a job\'s ranges: ids, state, attempts and the last error a consumer recorded (why a range failed)')
     .addOption(new Option('--state <states>', `only ranges in these states: ${RANGE_STATES.join(', ')} (repeatable or comma-separated)`).argParser(rangeStatesOption))
     .addOption(new Option('--after <range>', 'only ranges after this range id (to page on)').argParser(intOption(0, Number.MAX_SAFE_INTEGER)))
     .addOption(new Option('--limit <n>', `at most this many ranges (default ${DEFAULT_LIMIT})`).argParser(intOption(1, 100_000)))
     .option('--json', 'print one JSON array of ranges')
-    .addHelpText('after', '\nExamples:\n  tracktion-migrate backfill ranges 7 --state failed\n  tracktion-migrate backfill ranges 7 --state pending,published --after 400 --limit 50 --json')
+    .addHelpText('after', '\nExamples:\n  $ tracktion-migrate backfill ranges 7 --state failed\n  $ tracktion-migrate backfill ranges 7 --state pending,published --after 400 --limit 50 --json')
     .action(async (jobArg: string, opts: { state?: RangeState[]; after?: number; limit?: number; json?: boolean }) => withFleet(async (ctx) => {
       const job = await findJob(ctx, jobArg);
       const limit = opts.limit ?? DEFAULT_LIMIT;
