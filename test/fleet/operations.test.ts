@@ -161,8 +161,10 @@ describe('operating a running backfill', function () {
       expect(await fleet.waitForJobEnd(second)).to.equal('completed');
       const afterSecond = await snapshot();
 
-      const refused = await cli(fleet, ['backfill', 'rollback', String(second)]);
-      expect(refused.code, 'needs --yes').to.equal(64);
+      const preview = await cli(fleet, ['backfill', 'rollback', String(second)]);
+      expect(preview.code, 'a preview is exit 0').to.equal(0);
+      expect(preview.stderr).to.include('add --yes');
+      expect(await fleet.jobState(second), 'a preview changes nothing').to.equal('completed');
       const rolled = await cli(fleet, ['backfill', 'rollback', String(second), '--yes', '--json']);
       expect(rolled.code, rolled.stderr).to.equal(0);
       expect(await fleet.jobState(second)).to.equal('rolled_back');
