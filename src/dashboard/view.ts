@@ -2,6 +2,7 @@ import type { ErrorCodeSummary } from '../shared/ledger/errors.js';
 import { type ConsumerView, type FleetSnapshot } from '../operations/status/fleetSampler.js';
 import type { QueueDepth } from '../shared/amqp/queueDepth.js';
 import type { ThrottleView } from '../operations/throttle.js';
+import type { JobStatus } from '../operations/status/jobStatus.js';
 
 /** What the page receives: the fleet at one moment, in the shape the page draws. */
 export interface DashboardView {
@@ -27,6 +28,8 @@ export interface JobView {
   tracks: { converted: number; failed: number; skipped: number };
   ratePerSecond: number;
   etaSeconds: number | null;
+  /** The ETA or why there is none (paused, held, estimating, ended with its outcome): status.eta. */
+  eta: JobStatus['eta'];
   throttle: ThrottleView | null;
   /** Row errors by code with one sample each. */
   errors: ErrorCodeSummary[];
@@ -37,7 +40,7 @@ export function viewOf(snapshot: FleetSnapshot, errors: Map<number, ErrorCodeSum
     at: snapshot.at,
     jobs: snapshot.jobs.map((j) => ({
       jobId: j.jobId, state: j.state, analysisVersion: j.analysisVersion, createdAt: j.createdAt, finishedAt: j.finishedAt,
-      progress: j.progress, ranges: j.ranges, tracks: j.tracks, ratePerSecond: j.ratePerSecond, etaSeconds: j.etaSeconds,
+      progress: j.progress, ranges: j.ranges, tracks: j.tracks, ratePerSecond: j.ratePerSecond, etaSeconds: j.etaSeconds, eta: j.eta,
       throttle: j.throttle ?? null, errors: errors.get(j.jobId) ?? [],
     })),
     queue: snapshot.queue,
