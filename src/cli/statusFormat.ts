@@ -10,7 +10,7 @@ export function formatStatus(s: JobStatus): string {
     `ranges   ${s.ranges.done} done, ${s.ranges.failed} failed, ${s.ranges.pending} pending of ${s.ranges.total}${s.ranges.enumerationComplete ? '' : ' (still enumerating)'}  ${pct.toFixed(1)}%`,
     `tracks   ${s.tracks.converted} converted, ${s.tracks.failed} failed, ${s.tracks.skipped} skipped` +
       `  (${s.source === 'ledger' ? 'counted in the ledger' : 'live counters; --exact counts in the ledger'})`,
-    `rate     ${s.ratePerSecond} tracks/s (${rateBasis(s)})   ${etaText(s.eta)}`,
+    `rate     ${s.ratePerSecond} tracks/s (${rateBasis(s)})   ${etaText(s.eta)}${s.eta.kind === 'estimating' ? ` (${s.eta.basis})` : ''}`,
     s.queue
       ? `queue    ${s.queue.ready} ready, ${s.queue.unacked} in hand, ${s.queue.retrying} waiting to retry, ${s.queue.deadLetter} dead-lettered`
       : 'queue    unknown (RabbitMQ not reachable)',

@@ -129,6 +129,8 @@ describe('ETA when there is no rate: backfill wait and status', function () {
     const running = await statusOf(fleet, jobId);
     expect(running.eta).to.deep.include({ kind: 'estimating', seconds: null, finishAt: null });
     expect(running.ratePerSecond).to.equal(0);
+    const estimating = await cli(fleet, ['backfill', 'status', String(jobId)]);
+    expect(estimating.stdout, 'the text says why there is no ETA').to.match(/^rate {5}0 tracks\/s \(recent, half-life 10 s\) {3}estimating… \((no track finished|running for \d+ s)/m);
 
     expect((await cli(fleet, ['backfill', 'pause', String(jobId)])).code).to.equal(0);
     const paused = await cli(fleet, ['backfill', 'wait', String(jobId), '--timeout', '2']);
