@@ -5,6 +5,7 @@ import { type ConsumerView, type FleetSnapshot } from '../operations/status/flee
 import type { QueueDepth } from '../shared/amqp/queueDepth.js';
 import type { ThrottleView } from '../operations/throttle.js';
 import type { FleetIdentity } from './identity.js';
+import type { JobStatus } from '../operations/status/jobStatus.js';
 
 /** What the page receives: the fleet at one moment, in the shape the page draws. */
 export interface DashboardView {
@@ -40,6 +41,8 @@ export interface JobView {
   tracks: { converted: number; failed: number; skipped: number };
   ratePerSecond: number;
   etaSeconds: number | null;
+  /** The ETA or why there is none (paused, held, estimating, ended with its outcome): status.eta. */
+  eta: JobStatus['eta'];
   throttle: ThrottleView | null;
   /** Row errors by code with one sample each. */
   errors: ErrorCodeSummary[];
@@ -61,7 +64,7 @@ export function viewOf(snapshot: FleetSnapshot, extras: JobExtras, identity: Fle
     jobs: snapshot.jobs.map((j) => ({
       jobId: j.jobId, state: j.state, analysisVersion: j.analysisVersion, createdAt: j.createdAt, startedAt: j.startedAt,
       finishedAt: j.finishedAt, runningSeconds: j.runningSeconds,
-      progress: j.progress, ranges: j.ranges, tracks: j.tracks, ratePerSecond: j.ratePerSecond, etaSeconds: j.etaSeconds,
+      progress: j.progress, ranges: j.ranges, tracks: j.tracks, ratePerSecond: j.ratePerSecond, etaSeconds: j.etaSeconds, eta: j.eta,
       throttle: j.throttle ?? null, errors: extras.errors.get(j.jobId) ?? [], failedRanges: extras.failedRanges.get(j.jobId) ?? [],
       history: j.history,
     })),

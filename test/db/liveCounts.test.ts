@@ -106,8 +106,8 @@ describe('coordinator counters as the live read path (real PostgreSQL, own Redis
     const exact = await collectJobStatus(deps, job, { exact: true });
     expect(status.source).to.equal('coordinator');
     expect(exact.source).to.equal('ledger');
-    expect({ ...status, source: 'ledger', consumers: null, runningSeconds: null, etaSeconds: null })
-      .to.deep.equal({ ...exact, consumers: null, runningSeconds: null, etaSeconds: null });
+    expect({ ...status, source: 'ledger', consumers: null, runningSeconds: null, eta: null, etaSeconds: null })
+      .to.deep.equal({ ...exact, consumers: null, runningSeconds: null, eta: null, etaSeconds: null });
 
     // The dashboard and the producer's gauges sample the same figures, from the coordinator too.
     const sampled = (await new FleetSampler({ ...deps, queues: null }).sample()).jobs.find((j) => j.jobId === job.id);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { estimateEta, estimateProgress, estimateRowsRemaining, type PlanningProgress } from '../../src/operations/status/eta.js';
+import { estimateProgress, estimateRowsRemaining, type PlanningProgress } from '../../src/operations/status/eta.js';
 
 /** A job over ids 1..100,000,000 with legacy data on 98 % of them, planned a window ahead of its consumers. */
 const PACED: PlanningProgress = {
@@ -8,14 +8,13 @@ const PACED: PlanningProgress = {
   plannedThroughId: 400_000, plannedRows: 392_000, finishedRows: 196_000,
 };
 
-describe('progress and ETA while planning is paced', () => {
+describe('progress and remaining rows while planning is paced', () => {
   it('counts the ids not planned yet at the density seen so far, not only the planned ranges', () => {
     const remaining = estimateRowsRemaining(PACED) as number;
     // 196,000 rows still open in planned ranges + 0.98 × 99,600,000 unplanned ids.
     expect(remaining).to.equal(196_000 + 97_608_000);
     // Ranges done over ranges planned would say 50 %; the job has done 0.2 % of its rows.
     expect(estimateProgress(PACED)).to.be.closeTo(196_000 / 98_000_000, 1e-9);
-    expect(estimateEta(remaining, 40_000)).to.equal(Math.ceil(remaining / 40_000));
   });
 
   it('once enumeration is complete, counts exactly the rows of the open ranges', () => {
@@ -27,7 +26,6 @@ describe('progress and ETA while planning is paced', () => {
   it('says "unknown" before the first range is planned, and done for a job with nothing to convert', () => {
     const nothingPlanned = { ...PACED, plannedThroughId: null, plannedRows: 0, finishedRows: 0 };
     expect(estimateRowsRemaining(nothingPlanned)).to.equal(null);
-    expect(estimateEta(estimateRowsRemaining(nothingPlanned), 40_000)).to.equal(null);
     expect(estimateProgress(nothingPlanned)).to.equal(0);
     const empty: PlanningProgress = { enumerationComplete: true, minId: null, maxId: null, plannedThroughId: null, plannedRows: 0, finishedRows: 0 };
     expect(estimateRowsRemaining(empty)).to.equal(0);

@@ -50,14 +50,6 @@ function estimateUnplannedRows(p: PlanningProgress): number | null {
   return Math.round((p.plannedRows / plannedIds) * (p.maxId - p.plannedThroughId));
 }
 
-/** Seconds until the remaining rows are done at the current rate; null when there is no rate to go by. */
-export function estimateEta(rowsRemaining: number | null, ratePerSecond: number): number | null {
-  if (rowsRemaining === null) return null;
-  if (rowsRemaining <= 0) return 0;
-  if (!(ratePerSecond > 0)) return null;
-  return Math.ceil(rowsRemaining / ratePerSecond);
-}
-
 /** 3725 → "1h 2m 5s"; null → "unknown". */
 export function formatDuration(seconds: number | null): string {
   if (seconds === null) return 'unknown';

@@ -5,12 +5,13 @@ import { syncCountersFromLedger } from '../../shared/coordinator/syncFromLedger.
 import { jobCounts, type JobCounts } from '../../shared/ledger/ranges.js';
 import type { JobRow } from '../../shared/ledger/jobs.js';
 import { jobEvents, runningSeconds, type JobEvent } from '../../shared/ledger/jobEvents.js';
-import { FINAL_JOB_STATES, SUCCEEDED_JOB_STATES, WAITING_JOB_STATES, WORKING_JOB_STATES } from '../../shared/ledger/states.js';
+import { FINAL_JOB_STATES, SUCCEEDED_JOB_STATES, WORKING_JOB_STATES } from '../../shared/ledger/states.js';
 import { throttleView, type ThrottleView } from '../throttle.js';
 import type { FleetNames } from '../../shared/names.js';
 import type { QueueInspector } from './queueInspector.js';
 import { failedRangesOf, type FailedRange } from './failedRanges.js';
-import { estimateEta, estimateProgress, estimateRowsRemaining, type PlanningProgress } from './eta.js';
+import { estimateProgress, estimateRowsRemaining, type PlanningProgress } from './eta.js';
+import { estimateJobEta, runningAt, smoothedRate, tracksPerRow, RATE_WINDOW_SECONDS, type Eta } from './etaModel.js';
 
 /** `backfill status --json`: the shape scripts and dashboards read. Change it on purpose only. */
 export interface JobStatus {
@@ -28,12 +29,19 @@ export interface JobStatus {
    */
   progress: number;
   tracks: { converted: number; failed: number; skipped: number };
+  /**
+   * Tracks per second: while the job runs, the smoothed recent rate the ETA goes by (etaModel.ts); for a
+   * job that ended, its average over its running time; otherwise 0.
+   */
   ratePerSecond: number;
+  /** When the job will be done, or why that cannot be said (paused, held, estimating, ended). */
+  eta: Eta;
+  /** eta.seconds, kept for the scripts that read it. */
   etaSeconds: number | null;
   queue: { ready: number; unacked: number; retrying: number; deadLetter: number } | null;
   consumers: { live: number; lost: number; list: ConsumerView[] };
   throttle: ThrottleView;
-  /** Seconds the job has been running (paused time excluded): the ETA's clock. */
+  /** Seconds the job has been running (paused time excluded). */
   runningSeconds: number;
   history: JobEvent[];
   recentErrors: RecentRowError[];
@@ -81,15 +89,20 @@ export interface StatusOptions {
  */
 export async function collectJobStatus(deps: StatusDeps, job: JobRow, options: StatusOptions = {}): Promise<JobStatus> {
   const { counts, source } = await countsOf(deps, job, options);
-  const recentRate = await deps.coordinator.throughput(job.id);
   const consumers = await deps.coordinator.consumers(deps.heartbeatTtlSeconds);
   const live = consumers.filter((c) => c.alive);
-  const running = WORKING_JOB_STATES.includes(job.state);
   const seconds = await runningSeconds(deps.pool, job.id);
-  // The ETA goes by the rate over running time only: paused time does not make it lie.
+  const history = await jobEvents(deps.pool, job.id);
+  const throttle = await throttleView(deps.coordinator, job.id);
   const processed = counts.converted + counts.failed + counts.skipped;
-  const runningRate = seconds > 0 ? processed / seconds : 0;
   const planning: PlanningProgress = { ...counts, enumerationComplete: job.enumerationComplete, minId: job.minId, maxId: job.maxId };
+  const nowMs = Date.now();
+  // The rate shown and the rate the ETA divides by are one figure: the smoothed recent rate over running time.
+  const rate = smoothedRate(await deps.coordinator.throughputSeries(job.id, RATE_WINDOW_SECONDS), runningAt(history));
+  const eta = estimateJobEta({
+    state: job.state, nowMs, finishedAt: job.finishedAt?.toISOString() ?? null, rowsRemaining: estimateRowsRemaining(planning),
+    tracksPerRow: tracksPerRow(processed, counts.finishedRows), rate, throttleRate: throttle.rate, throttleReason: throttle.reason,
+  });
   return {
     jobId: job.id,
     state: job.state,
@@ -102,17 +115,19 @@ export async function collectJobStatus(deps: StatusDeps, job: JobRow, options: S
       enumerationComplete: job.enumerationComplete },
     progress: SUCCEEDED_JOB_STATES.includes(job.state) ? 1 : estimateProgress(planning),
     tracks: { converted: counts.converted, failed: counts.failed, skipped: counts.skipped },
-    ratePerSecond: Math.round(running ? recentRate : runningRate),
-    etaSeconds: running || WAITING_JOB_STATES.includes(job.state) ? estimateEta(estimateRowsRemaining(planning), runningRate || recentRate) : job.finishedAt ? 0 : null,
+    ratePerSecond: Math.round(WORKING_JOB_STATES.includes(job.state) ? rate.tracksPerSecond
+      : FINAL_JOB_STATES.includes(job.state) && seconds > 0 ? processed / seconds : 0),
+    eta,
+    etaSeconds: eta.seconds,
     queue: await queueFigures(deps.queues, live.reduce((n, c) => n + c.currentRanges.length, 0)),
     consumers: {
       live: live.length, lost: consumers.length - live.length,
       list: consumers.map((c) => ({ consumerId: c.consumerId, host: c.host, pid: c.pid, rangesDone: c.rangesDone,
         currentRanges: c.currentRanges, lastSeen: c.lastSeen ?? null, alive: c.alive })),
     },
-    throttle: await throttleView(deps.coordinator, job.id),
+    throttle,
     runningSeconds: Math.round(seconds),
-    history: await jobEvents(deps.pool, job.id),
+    history,
     recentErrors: await deps.coordinator.recentErrors(job.id, 5),
     failedRanges: await failedRangesOf(deps.pool, job.id, counts.rangesFailed),
     source,

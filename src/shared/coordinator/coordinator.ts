@@ -156,6 +156,17 @@ export class Coordinator {
   }
 
   /**
+   * Tracks finished in each whole second before the current one, oldest first, and the epoch second of the
+   * last: the series the status's smoothed rate is computed over. At most as far back as the buckets live.
+   */
+  async throughputSeries(jobId: number, seconds: number): Promise<{ endSecond: number; tracks: number[] }> {
+    const endSecond = Math.floor(this.now() / 1000) - 1;
+    const count = Math.max(0, Math.min(seconds, RATE_BUCKET_TTL_SECONDS - 2));
+    const keys = Array.from({ length: count }, (_, i) => this.keys.throughputBucket(jobId, endSecond - count + 1 + i));
+    return { endSecond, tracks: count ? (await this.redis.mget(...keys)).map((v) => Number(v ?? 0)) : [] };
+  }
+
+  /**
    * The job's figures and whether they are built (its generation key exists), in one round trip. Not built:
    * never built, or lost in a flush or a restart without persistence — whatever counters are there then
    * are partial (consumers keep counting into an empty Redis) and must be completed from the ledger.

@@ -90,7 +90,7 @@ export class FleetMetrics {
     this.jobEta = new Gauge({ name: 'backfill_job_eta_seconds', registers, labelNames: ['job_id'],
       help: 'Seconds until the job is done at the current rate; absent when there is no rate to go by.' });
     this.jobRate = new Gauge({ name: 'backfill_job_tracks_per_second', registers, labelNames: ['job_id'],
-      help: 'Tracks per second over the last minute, fleet-wide, from the coordinator.' });
+      help: 'Tracks per second, fleet-wide: the smoothed recent rate the ETA goes by (half-life 10 s).' });
     this.jobTracks = new Gauge({ name: 'backfill_job_tracks', registers, labelNames: ['job_id', 'outcome'],
       help: 'Tracks of the job by outcome (converted, failed, skipped), from the ledger.' });
     this.jobRanges = new Gauge({ name: 'backfill_job_ranges', registers, labelNames: ['job_id', 'state'],
