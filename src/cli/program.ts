@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { TOOL_VERSION } from '../shared/version.js';
 import { LOG_LEVELS, overrideLogLevel, parseLogLevel } from '../shared/config.js';
 import { errorMessage } from '../shared/errors.js';
 import { registerConvertCommand } from './convertCommand.js';
@@ -59,7 +60,7 @@ function addLogOptions(program: Command): void {
 export function buildProgram(): Command {
   const program = new Command('tracktion-migrate')
     .description('upgrade a live Tracktion music-library database: schema, backfill fleet, config and .env files')
-    .version('0.1.0')
+    .version(TOOL_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     // Every command's --help lists the log options too; set before the commands so they inherit it.
     .configureHelp({ showGlobalOptions: true })
