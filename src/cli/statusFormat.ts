@@ -14,7 +14,7 @@ export function formatStatus(s: JobStatus): string {
     `rate     ${s.ratePerSecond} tracks/s (${rateBasis(s)})   ${etaText(s.eta)}${s.eta.kind === 'estimating' ? ` (${s.eta.basis})` : ''}`,
     s.queue
       ? `queue    ${s.queue.ready} ready, ${s.queue.unacked} in hand, ${s.queue.retrying} waiting to retry, ${s.queue.deadLetter} dead-lettered`
-      : 'queue    unknown (RabbitMQ not reachable)',
+      : 'queue    unknown (RabbitMQ not reachable, or no queues declared in this namespace — TRACKTION_NAMESPACE)',
     `consumers ${s.consumers.live} live${s.consumers.lost ? `, ${s.consumers.lost} lost` : ''}`,
   ];
   lines.push(`throttle ${throttleText(s)}`);
