@@ -4,7 +4,7 @@ import { pathOf, readJsonObject, sendJson } from '../shared/http/server.js';
 import type { Logger } from '../shared/logger.js';
 import type { DashboardMetrics } from '../shared/metrics/registry.js';
 import { cancelJob, pauseJob, resumeJob, type ControlDeps, type ControlResult } from '../operations/jobControl.js';
-import { checkToken } from './auth.js';
+import { refusedWithoutToken } from './auth.js';
 import { repairSummary, runRepair, type RepairDeps } from './repairActions.js';
 
 const ACTION_PATH = /^\/api\/jobs\/([1-9]\d{0,14})\/(pause|resume|cancel|retry-failed|resume-lost)$/;
@@ -36,15 +36,7 @@ export async function handleAction(req: IncomingMessage, res: ServerResponse, de
     sendJson(res, 405, { error: 'use POST' }, { Allow: 'POST' });
     return true;
   }
-  const verdict = checkToken(req, deps.token);
-  if (verdict !== 'ok') {
-    const forbidden = verdict === 'not-configured';
-    deps.metrics.actions.inc({ action, result: forbidden ? 'forbidden' : 'unauthorized' });
-    if (forbidden) sendJson(res, 403, { error: 'read-only dashboard: set DASHBOARD_TOKEN to enable its buttons' });
-    else sendJson(res, 401, { error: verdict === 'missing' ? 'the operator token is required' : 'the operator token is wrong' },
-      { 'WWW-Authenticate': 'Bearer realm="tracktion-migrate dashboard"' });
-    return true;
-  }
+  if (refusedWithoutToken(req, res, deps.token, (result) => deps.metrics.actions.inc({ action, result }))) return true;
   const body = await readJsonObject(req);
   if (!body) {
     sendJson(res, 400, { error: 'the body must be a small JSON object: {"reason": "…", "force": true}' });

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from '../shared/http/server.js';
 
 /**
  * The operator token that guards the buttons that change a job. It travels in an `Authorization: Bearer`
@@ -21,4 +22,20 @@ function sameSecret(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
+}
+
+/**
+ * Answer 403 (no token configured: read-only dashboard) or 401 (token missing or wrong) and return true, or
+ * return false when the request carries the right token. `counted` learns which refusal it was, for the metric.
+ */
+export function refusedWithoutToken(req: IncomingMessage, res: ServerResponse, configured: string | undefined,
+  counted: (result: 'forbidden' | 'unauthorized') => void): boolean {
+  const verdict = checkToken(req, configured);
+  if (verdict === 'ok') return false;
+  const forbidden = verdict === 'not-configured';
+  counted(forbidden ? 'forbidden' : 'unauthorized');
+  if (forbidden) sendJson(res, 403, { error: 'read-only dashboard: set DASHBOARD_TOKEN to enable its buttons' });
+  else sendJson(res, 401, { error: verdict === 'missing' ? 'the operator token is required' : 'the operator token is wrong' },
+    { 'WWW-Authenticate': 'Bearer realm="tracktion-migrate dashboard"' });
+  return true;
 }

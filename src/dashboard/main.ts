@@ -13,6 +13,7 @@ import { connectionsReady } from '../shared/metrics/readiness.js';
 import { DashboardMetrics, createRegistry } from '../shared/metrics/registry.js';
 import { fleetNames } from '../shared/names.js';
 import { connectRedis } from '../shared/redis.js';
+import { DashboardDeadLetters } from './deadLetterQueue.js';
 import { fleetIdentity } from './identity.js';
 import { dashboardHandler } from './routes.js';
 import { DashboardState } from './state.js';
@@ -53,13 +54,16 @@ export async function runDashboard(config: Config, options: DashboardOptions, lo
     await state.start();
     closer.add('sampling', () => state.stop());
 
+    const deadLetters = new DashboardDeadLetters({ pool, names, rabbitmqUrl: config.RABBITMQ_URL });
+    closer.add('dead-letter passes', () => deadLetters.settled());
+
     const registry = createRegistry('dashboard');
     const metrics = new DashboardMetrics(registry);
     const watch = new EventLoopWatch();
     closer.add('event loop watch', () => watch.stop());
     const server = await startHttpServer(options.host, options.port, [
       opsHandler({ registry, ready: connectionsReady({ pool, redis }), watch }),
-      dashboardHandler({ state, metrics, control: { pool, coordinator }, token: config.DASHBOARD_TOKEN, logger, listenHost: options.host,
+      dashboardHandler({ state, deadLetters, metrics, control: { pool, coordinator }, token: config.DASHBOARD_TOKEN, logger, listenHost: options.host,
         repair: { pool, coordinator, names, rabbitmqUrl: config.RABBITMQ_URL, maxAttempts: config.BACKFILL_MAX_ATTEMPTS,
           retryBaseMs: config.BACKFILL_RETRY_BASE_MS, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS } }),
     ], (err) => logger.error({ err }, 'dashboard request failed'));

@@ -5,6 +5,8 @@ import { handleAction, type ActionDeps } from './actions.js';
 import { CLIENT_JS } from './assets/client.js';
 import { PAGE_HTML } from './assets/page.js';
 import { STYLE_CSS } from './assets/style.js';
+import type { DashboardDeadLetters } from './deadLetterQueue.js';
+import { DEAD_LETTERS_PATH, handleDeadLetters } from './deadLetterRoutes.js';
 import { loadVendorAssets } from './assets/vendor.js';
 import type { DashboardState, Update } from './state.js';
 
@@ -25,6 +27,7 @@ const SSE_KEEPALIVE_MS = 15_000;
 
 export interface RouteDeps extends Omit<ActionDeps, 'changed'> {
   state: DashboardState;
+  deadLetters: DashboardDeadLetters;
   metrics: DashboardMetrics;
   /** The address the server listens on: a Host header naming it is expected (see isExpectedHost). */
   listenHost: string;
@@ -35,11 +38,12 @@ export interface RouteDeps extends Omit<ActionDeps, 'changed'> {
  *   GET  /api/state     {view, history}: the latest view and the chart points of the last 6 hours
  *   GET  /api/events    server-sent events: `history` once, then `state` {view, point} every sample
  *   POST /api/jobs/:id/(pause|resume|cancel|retry-failed|resume-lost)   with the operator token (see actions.ts)
+ *   GET  /api/dead-letters, POST /api/dead-letters/(requeue|purge)     the dead-letter queue (see deadLetterRoutes.ts)
  * Each only for a Host header that names this server (421 otherwise: DNS rebinding); /metrics and the
  * probes are answered before, to any Host, as Prometheus scrapes by service name.
  */
 export function dashboardHandler(deps: RouteDeps): Handler {
-  const actionDeps: ActionDeps = { ...deps, changed: () => void deps.state.refresh() };
+  const actionDeps = { ...deps, changed: () => void deps.state.refresh() } satisfies ActionDeps;
   const assets = { ...PAGE_ASSETS, ...loadVendorAssets() };
   return async (req, res) => {
     if (!isExpectedHost(req.headers.host, deps.listenHost)) {
@@ -48,6 +52,7 @@ export function dashboardHandler(deps: RouteDeps): Handler {
     }
     const path = pathOf(req);
     if (path.startsWith('/api/jobs/')) return handleAction(req, res, actionDeps);
+    if (path.startsWith(DEAD_LETTERS_PATH)) return handleDeadLetters(req, res, actionDeps);
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const asset = assets[path];
     if (asset) {

@@ -5,7 +5,10 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Locator } from 'playwright-core';
+import amqp from 'amqplib';
 import { runCli } from '../helpers/cli.js';
+import { TEST_RABBITMQ_URL } from '../helpers/isolation.js';
+import { encodeRangeMessage } from '../../src/shared/rangeMessage.js';
 import { FleetHarness } from '../fleet/fleetHarness.js';
 import { sleepAfterWrites } from '../fleet/faults.js';
 import { dashboardUrlOf, eventually } from './helpers.js';
@@ -18,7 +21,8 @@ const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disabl
 
 /**
  * The built-in dashboard in a real browser against a running job: the page follows the job live, the pause
- * button is refused without the operator token and pauses the job with it — as the ledger then says.
+ * button is refused without the operator token and pauses the job with it — as the ledger then says; a dead
+ * letter is listed with its reason and purged after a confirmation that names the count.
  */
 describe('dashboard in headless Chromium, against a running job', function () {
   this.timeout(180_000);
@@ -96,6 +100,36 @@ describe('dashboard in headless Chromium, against a running job', function () {
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-paused.png'), fullPage: true });
     expect(problems).to.deep.equal([]);
+  });
+
+  it('lists a dead letter with its reason and purges it after a confirmation naming the count', async () => {
+    const page = (context as BrowserContext).pages()[0]!;
+    const connection = await amqp.connect(TEST_RABBITMQ_URL);
+    try {
+      const channel = await connection.createChannel();
+      channel.sendToQueue(fleet.names.deadQueue, encodeRangeMessage({ v: 1, jobId, rangeId: 999_999, startId: 1, endId: 2 }),
+        { persistent: true, headers: { 'x-attempt': 3, 'x-reason': 'browser test reason' } });
+      const listed = page.locator('#dead-letters tbody tr', { hasText: 'browser test reason' });
+      // The panel reads every 10 s; a change of its filter reads at once (the server's 5 s cache aside).
+      await eventually(async () => {
+        await page.locator('#dlq-job').dispatchEvent('change');
+        return (await listed.count()) === 1 || undefined;
+      }, 'the dead letter listed in the page');
+      expect(await listed.locator('td').first().textContent()).to.equal(`#${jobId}`);
+      const questions: string[] = [];
+      page.once('dialog', (dialog) => {
+        questions.push(dialog.message());
+        void dialog.accept();
+      });
+      await page.locator('#dlq-purge').click();
+      await page.locator('#notice', { hasText: 'purged 1 dead letter(s)' }).waitFor();
+      expect(questions).to.have.length(1);
+      expect(questions[0]).to.match(/^Delete 1 dead letter\(s\) of every job\?/);
+      expect((await channel.checkQueue(fleet.names.deadQueue)).messageCount).to.equal(0);
+      await page.locator('#no-dead-letters').waitFor();
+    } finally {
+      await connection.close();
+    }
   });
 });
 

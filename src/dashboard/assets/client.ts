@@ -1,4 +1,5 @@
 import { CLIENT_CHARTS_JS } from './clientCharts.js';
+import { CLIENT_DEAD_LETTERS_JS } from './clientDeadLetters.js';
 import { CLIENT_DETAIL_JS } from './clientDetail.js';
 import { CLIENT_RULES_JS } from './clientRules.js';
 
@@ -7,7 +8,8 @@ import { CLIENT_RULES_JS } from './clientRules.js';
  * to /api/events (server-sent events; the browser reconnects by itself), updates the job rows in place (so
  * a button being clicked is never replaced under the pointer), draws the charts with uPlot (clientCharts.ts),
  * shows the selected job's detail (clientDetail.ts), and posts pause / resume / cancel / retry-failed /
- * resume-lost with the operator token typed into the page (kept in sessionStorage, this tab only).
+ * resume-lost with the operator token typed into the page (kept in sessionStorage, this tab only), and lists
+ * and works the dead-letter queue (clientDeadLetters.ts).
  * Every text goes in through textContent: nothing from the server is ever parsed as HTML. The job states it
  * knows (final ones, and which allow which button) come from the ledger's state machine through clientRules.ts.
  */
@@ -46,15 +48,20 @@ ${CLIENT_RULES_JS}
     noticeTimer = setTimeout(function () { box.hidden = true; }, 8000);
   }
 
-  function act(jobId, action) {
-    if (action === 'cancel' && !window.confirm('Cancel job ' + jobId + '? Ranges in hand finish, nothing new starts; what was done is kept.')) return;
+  /** POST a JSON body with the operator token; resolves to {ok, status, body}. */
+  function post(url, body) {
     var headers = { 'Content-Type': 'application/json' };
     var token = tokenInput.value.trim();
     if (token) headers.Authorization = 'Bearer ' + token;
-    fetch('/api/jobs/' + jobId + '/' + action, { method: 'POST', headers: headers, body: '{}', cache: 'no-store' })
+    return fetch(url, { method: 'POST', headers: headers, body: JSON.stringify(body), cache: 'no-store' })
       .then(function (res) {
-        return res.json().catch(function () { return {}; }).then(function (body) { return { ok: res.ok, status: res.status, body: body }; });
-      })
+        return res.json().catch(function () { return {}; }).then(function (json) { return { ok: res.ok, status: res.status, body: json }; });
+      });
+  }
+
+  function act(jobId, action) {
+    if (action === 'cancel' && !window.confirm('Cancel job ' + jobId + '? Ranges in hand finish, nothing new starts; what was done is kept.')) return;
+    post('/api/jobs/' + jobId + '/' + action, {})
       .then(function (r) {
         if (r.ok && r.body.summary) notice('Job ' + jobId + ': ' + r.body.summary, false);
         else if (r.ok) notice('Job ' + jobId + ': ' + r.body.from + ' → ' + r.body.to + (r.body.changed ? '' : ' (already)'), false);
@@ -143,6 +150,7 @@ ${CLIENT_RULES_JS}
 
 ${CLIENT_DETAIL_JS}
 ${CLIENT_CHARTS_JS}
+${CLIENT_DEAD_LETTERS_JS}
   // ---- live updates ---------------------------------------------------------------------------------
   function renderIdentity(view) {
     var id = view.identity;
@@ -157,6 +165,7 @@ ${CLIENT_CHARTS_JS}
     renderDetail(view);
     renderConsumers(view);
     renderErrors(view);
+    renderDeadLetters();
     renderCharts();
     var problem = byId('sample-error');
     problem.hidden = !view.sampleError;

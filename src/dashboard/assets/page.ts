@@ -83,6 +83,19 @@ export const PAGE_HTML = `<!doctype html>
       <tbody></tbody>
     </table>
   </section>
+  <section class="wide">
+    <h2>Dead letters <span id="dlq-count" class="muted"></span></h2>
+    <p class="dlq-bar"><label>Job <input id="dlq-job" type="number" min="1" step="1" placeholder="all"></label>
+      <button type="button" id="dlq-requeue" disabled>Requeue</button><button type="button" id="dlq-purge" class="danger" disabled>Purge</button></p>
+    <table id="dead-letters">
+      <thead><tr><th>Job</th><th>Range</th><th>Ids</th><th>Attempt</th><th>Dead-lettered (UTC)</th><th>Reason</th></tr></thead>
+      <tbody></tbody>
+    </table>
+    <p id="no-dead-letters" class="muted small">None.</p>
+    <p class="muted small"><b>Requeue</b> republishes the open ranges with fresh attempts and drops the letters with nothing left
+      to do; those of failed ranges stay (<b>Retry failed</b> reopens them). The first 50; all of them:
+      <code>tracktion-migrate backfill dlq list</code></p>
+  </section>
   <section class="errors">
     <h2>Row errors <span id="errors-job" class="muted"></span></h2>
     <table id="errors">

@@ -24,6 +24,7 @@ td.message { white-space: normal; max-width: 28rem; overflow-wrap: anywhere; }
 #jobs .col-actions { position: sticky; right: 0; background: var(--card); white-space: normal; min-width: 11rem; max-width: 15rem;
   box-shadow: -6px 0 6px -6px rgba(0, 0, 0, .2); }
 #jobs td.col-actions button { margin: .1rem .25rem .1rem 0; }
+.dlq-bar input { width: 7rem; margin: 0 .75rem 0 .4rem; padding: .15rem .4rem; border: 1px solid var(--line); border-radius: 4px; }
 .muted { color: var(--muted); font-weight: normal; }
 .small { font-size: .85rem; }
 .token { margin-left: auto; color: var(--muted); font-size: .85rem; }
