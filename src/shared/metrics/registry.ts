@@ -114,7 +114,7 @@ export class DashboardMetrics {
   constructor(registry: Registry) {
     const registers = [registry];
     this.actions = new Counter({ name: 'backfill_dashboard_actions_total', registers, labelNames: ['action', 'result'],
-      help: 'Pause / resume / cancel requests by result: ok, unauthorized, forbidden, refused (the job cannot move), error.' });
+      help: 'Dashboard actions (pause, resume, cancel, retry-failed, resume-lost, dlq-requeue, dlq-purge) by result: ok, unauthorized, forbidden, refused (the job cannot move), error.' });
     this.clients = new Gauge({ name: 'backfill_dashboard_clients', registers,
       help: 'Browsers connected to the live update stream.' });
   }
