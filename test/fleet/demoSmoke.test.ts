@@ -97,9 +97,12 @@ describe('demo (smoke run)', function () {
     expect(numbers('analysis_history rows').rows).to.equal(tracks.converted);
 
     // Every track: in the job's bounds and counted once, or outside them without legacy data.
-    const pool = new pg.Pool({ connectionString: new URL(`/${database}`, ADMIN_DATABASE_URL).toString(), max: 1 });
+    // A client, not a pool: pool.end() resolves before its connections have closed, and the after hook's DROP
+    // DATABASE … FORCE could then reach a connection still closing, whose error no one would listen to.
+    const client = new pg.Client({ connectionString: new URL(`/${database}`, ADMIN_DATABASE_URL).toString() });
+    await client.connect();
     try {
-      const { rows: [counts] } = await pool.query<{ inside: number; outside_with_legacy: number; total: number }>(
+      const { rows: [counts] } = await client.query<{ inside: number; outside_with_legacy: number; total: number }>(
         `SELECT count(*) FILTER (WHERE id BETWEEN $1 AND $2)::int AS inside,
                 count(*) FILTER (WHERE id NOT BETWEEN $1 AND $2 AND analysis_data IS NOT NULL)::int AS outside_with_legacy,
                 count(*)::int AS total
@@ -108,7 +111,7 @@ describe('demo (smoke run)', function () {
       expect(counts?.outside_with_legacy).to.equal(0);
       expect(tracks.converted + tracks.failed + tracks.skipped, 'converted + failed + skipped = tracks in the bounds').to.equal(counts?.inside);
     } finally {
-      await pool.end();
+      await client.end();
     }
   });
 });
