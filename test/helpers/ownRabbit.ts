@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 
@@ -9,9 +10,22 @@ import amqp from 'amqplib';
  * close its connections; the shared node on 5672 is never touched. Stopped by its own stop command.
  */
 export class OwnRabbit {
-  readonly port = 36000 + Math.floor(Math.random() * 2000);
-  readonly url = `amqp://guest:guest@127.0.0.1:${this.port}`;
-  private readonly node = `tmtest${this.port}@localhost`;
+  private chosenPort = 0;
+
+  /** The AMQP port, chosen free at the first start and kept across restarts (clients reconnect to it). */
+  get port(): number {
+    if (!this.chosenPort) throw new Error('OwnRabbit: start() it first');
+    return this.chosenPort;
+  }
+
+  get url(): string {
+    return `amqp://guest:guest@127.0.0.1:${this.port}`;
+  }
+
+  private get node(): string {
+    return `tmtest${this.port}@localhost`;
+  }
+
   private readonly dir = mkdtempSync(join(tmpdir(), 'tm-rabbit-'));
 
   private env(): NodeJS.ProcessEnv {
@@ -23,14 +37,37 @@ export class OwnRabbit {
     };
   }
 
+  /**
+   * Start the node. The first start picks ports free right now (the AMQP port and the distribution port 3000
+   * above it, both inside Linux's ephemeral range, where an outgoing connection may hold one) and moves to other
+   * ports when the node exits before it answers — seen on CI as ECONNREFUSED for the whole wait. A restart keeps
+   * its ports and data.
+   */
   async start(): Promise<void> {
-    writeFileSync(join(this.dir, 'enabled_plugins'), '[].\n');
-    writeFileSync(join(this.dir, 'rabbitmq.conf'), `listeners.tcp.1 = 127.0.0.1:${this.port}\n`);
-    spawn('/usr/lib/rabbitmq/bin/rabbitmq-server', [], { env: this.env(), stdio: 'ignore', detached: true }).unref();
-    await this.waitUntilUp(90_000);
+    if (this.chosenPort) return this.launch();
+    for (let attempt = 1; ; attempt++) {
+      this.chosenPort = await freePortPair();
+      try {
+        await this.launch();
+        return;
+      } catch (err) {
+        await this.ctl(['stop']);
+        if (attempt >= 3) throw err;
+      }
+    }
   }
 
-  private async waitUntilUp(timeoutMs: number): Promise<void> {
+  private async launch(): Promise<void> {
+    writeFileSync(join(this.dir, 'enabled_plugins'), '[].\n');
+    writeFileSync(join(this.dir, 'rabbitmq.conf'), `listeners.tcp.1 = 127.0.0.1:${this.port}\n`);
+    const server = spawn('/usr/lib/rabbitmq/bin/rabbitmq-server', [], { env: this.env(), stdio: 'ignore', detached: true });
+    let exited: number | null | undefined;
+    server.on('exit', (code) => (exited = code));
+    server.unref();
+    await this.waitUntilUp(90_000, () => exited);
+  }
+
+  private async waitUntilUp(timeoutMs: number, exitCode: () => number | null | undefined): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
@@ -38,6 +75,7 @@ export class OwnRabbit {
         await connection.close();
         return;
       } catch (err) {
+        if (exitCode() !== undefined) throw new Error(`rabbitmq-server exited (code ${String(exitCode())}) before it answered on port ${this.port}`);
         if (Date.now() > deadline) throw err;
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -69,7 +107,23 @@ export class OwnRabbit {
   }
 
   async stop(): Promise<void> {
-    await this.ctl(['stop']);
+    if (this.chosenPort) await this.ctl(['stop']);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A port in 36000–37999 that, with the one 3000 above it, can be bound on 127.0.0.1 right now. */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = 36000 + Math.floor(Math.random() * 2000);
+    if ((await canBind(port)) && (await canBind(port + 3000))) return port;
+  }
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
