@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { UsageError, errorMessage } from '../shared/errors.js';
-import { pathOf, readJsonObject, sendJson } from '../shared/http/server.js';
+import { pathOf, sendJson } from '../shared/http/server.js';
 import type { Logger } from '../shared/logger.js';
 import type { DashboardMetrics } from '../shared/metrics/registry.js';
 import { cancelJob, pauseJob, resumeJob, type ControlDeps, type ControlResult } from '../operations/jobControl.js';
-import { refusedWithoutToken } from './auth.js';
+import { authorizedActionBody } from './auth.js';
 import { repairSummary, runRepair, type RepairDeps } from './repairActions.js';
 
 const ACTION_PATH = /^\/api\/jobs\/([1-9]\d{0,14})\/(pause|resume|cancel|retry-failed|resume-lost)$/;
@@ -32,16 +32,9 @@ export async function handleAction(req: IncomingMessage, res: ServerResponse, de
   const match = ACTION_PATH.exec(pathOf(req));
   if (!match) return false;
   const action = match[2] as Action;
-  if (req.method !== 'POST') {
-    sendJson(res, 405, { error: 'use POST' }, { Allow: 'POST' });
-    return true;
-  }
-  if (refusedWithoutToken(req, res, deps.token, (result) => deps.metrics.actions.inc({ action, result }))) return true;
-  const body = await readJsonObject(req);
-  if (!body) {
-    sendJson(res, 400, { error: 'the body must be a small JSON object: {"reason": "…", "force": true}' });
-    return true;
-  }
+  const body = await authorizedActionBody(req, res, deps.token, (result) => deps.metrics.actions.inc({ action, result }),
+    '{"reason": "…", "force": true}');
+  if (!body) return true;
   const jobId = Number(match[1]);
   const reason = typeof body.reason === 'string' && body.reason.trim() !== '' ? body.reason.trim().slice(0, 200) : null;
   const actor = `dashboard ${req.socket.remoteAddress ?? 'unknown'}`;

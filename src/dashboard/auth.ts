@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson } from '../shared/http/server.js';
+import { readJsonObject, sendJson } from '../shared/http/server.js';
 
 /**
  * The operator token that guards the buttons that change a job. It travels in an `Authorization: Bearer`
@@ -38,4 +38,20 @@ export function refusedWithoutToken(req: IncomingMessage, res: ServerResponse, c
   else sendJson(res, 401, { error: verdict === 'missing' ? 'the operator token is required' : 'the operator token is wrong' },
     { 'WWW-Authenticate': 'Bearer realm="tracktion-migrate dashboard"' });
   return true;
+}
+
+/**
+ * The common start of every button's request: POST only (405), the operator token (403/401, counted), a small
+ * JSON object as body (400 naming `bodyExample`). The body, or undefined when the request has been answered.
+ */
+export async function authorizedActionBody(req: IncomingMessage, res: ServerResponse, configured: string | undefined,
+  counted: (result: 'forbidden' | 'unauthorized') => void, bodyExample: string): Promise<Record<string, unknown> | undefined> {
+  if (req.method !== 'POST') {
+    sendJson(res, 405, { error: 'use POST' }, { Allow: 'POST' });
+    return undefined;
+  }
+  if (refusedWithoutToken(req, res, configured, counted)) return undefined;
+  const body = await readJsonObject(req);
+  if (!body) sendJson(res, 400, { error: `the body must be a small JSON object: ${bodyExample}` });
+  return body;
 }

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { UsageError, errorMessage } from '../shared/errors.js';
-import { pathOf, readJsonObject, sendJson } from '../shared/http/server.js';
+import { pathOf, sendJson } from '../shared/http/server.js';
 import type { Logger } from '../shared/logger.js';
 import type { DashboardMetrics } from '../shared/metrics/registry.js';
-import { refusedWithoutToken } from './auth.js';
+import { authorizedActionBody } from './auth.js';
 import { BusyError, jobFilter, purgeSummary, requeueSummary, type DashboardDeadLetters } from './deadLetterQueue.js';
 
 export const DEAD_LETTERS_PATH = '/api/dead-letters';
@@ -35,16 +35,9 @@ export async function handleDeadLetters(req: IncomingMessage, res: ServerRespons
   }
   const action = path === `${DEAD_LETTERS_PATH}/requeue` ? 'dlq-requeue' : path === `${DEAD_LETTERS_PATH}/purge` ? 'dlq-purge' : undefined;
   if (!action) return false;
-  if (req.method !== 'POST') {
-    sendJson(res, 405, { error: 'use POST' }, { Allow: 'POST' });
-    return true;
-  }
-  if (refusedWithoutToken(req, res, deps.token, (result) => deps.metrics.actions.inc({ action, result }))) return true;
-  const body = await readJsonObject(req);
-  if (!body) {
-    sendJson(res, 400, { error: 'the body must be a small JSON object: {"job": 7}, or {} for every job' });
-    return true;
-  }
+  const body = await authorizedActionBody(req, res, deps.token, (result) => deps.metrics.actions.inc({ action, result }),
+    '{"job": 7}, or {} for every job');
+  if (!body) return true;
   const actor = `dashboard ${req.socket.remoteAddress ?? 'unknown'}`;
   await answer(res, deps, action, async () => {
     const jobId = jobFilter(body.job);
