@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { ConsumerCapacity, consumersWanted, consumersWantedForJob, type JobDemand } from '../../src/operations/status/consumersWanted.js';
+import { JOB_STATES, WORKING_JOB_STATES } from '../../src/shared/ledger/states.js';
+
+const running = (over: Partial<JobDemand> = {}): JobDemand => ({ state: 'running', openRanges: 100, throttleRate: null, perConsumerCapacity: null, ...over });
+
+const demand = fc.record({
+  state: fc.constantFrom(...JOB_STATES),
+  openRanges: fc.nat({ max: 1_000_000 }),
+  throttleRate: fc.option(fc.nat({ max: 100_000 }), { nil: null }),
+  perConsumerCapacity: fc.option(fc.double({ min: 0.001, max: 100_000, noNaN: true }), { nil: null }),
+});
+const rangesPerConsumer = fc.integer({ min: 1, max: 1000 });
+
+describe('consumers wanted (the autoscaler\'s metric)', () => {
+  it('is ceil(open ranges / ranges per consumer) for an unthrottled running job, at least 1', () => {
+    expect(consumersWantedForJob(running({ openRanges: 100 }), 10)).to.equal(10);
+    expect(consumersWantedForJob(running({ openRanges: 101 }), 10)).to.equal(11);
+    expect(consumersWantedForJob(running({ openRanges: 0 }), 10), 'ranges in a retry queue, planning behind').to.equal(1);
+    expect(consumersWantedForJob(running({ state: 'enumerating', openRanges: 35 }), 10)).to.equal(4);
+  });
+
+  it('is 0 for a paused, queued, cancelling or finished job, and for a held one', () => {
+    for (const state of ['paused', 'queued', 'cancelling', 'completed', 'failed', 'cancelled']) {
+      expect(consumersWantedForJob(running({ state }), 10), state).to.equal(0);
+    }
+    expect(consumersWantedForJob(running({ throttleRate: 0, perConsumerCapacity: 50 }), 10), 'held').to.equal(0);
+  });
+
+  it('asks no more than the throttle rate needs, 1 until a consumer\'s capacity is measured', () => {
+    expect(consumersWantedForJob(running({ throttleRate: 500, perConsumerCapacity: 100 }), 10)).to.equal(5);
+    expect(consumersWantedForJob(running({ throttleRate: 501, perConsumerCapacity: 100 }), 10)).to.equal(6);
+    expect(consumersWantedForJob(running({ throttleRate: 10, perConsumerCapacity: 100 }), 10)).to.equal(1);
+    expect(consumersWantedForJob(running({ throttleRate: 500, perConsumerCapacity: null }), 10)).to.equal(1);
+    expect(consumersWantedForJob(running({ openRanges: 20, throttleRate: 5000, perConsumerCapacity: 100 }), 10), 'the work is less').to.equal(2);
+  });
+
+  it('adds up the jobs that run side by side', () => {
+    expect(consumersWanted([running({ openRanges: 30 }), running({ openRanges: 5 }), running({ state: 'paused' })], 10)).to.equal(4);
+    expect(consumersWanted([], 10)).to.equal(0);
+  });
+
+  it('property: 0 whenever no job works unheld; pausing or holding a job never raises the count', () => {
+    fc.assert(fc.property(fc.array(demand, { maxLength: 6 }), rangesPerConsumer, (jobs, per) => {
+      const wanted = consumersWanted(jobs, per);
+      expect(Number.isInteger(wanted) && wanted >= 0).to.equal(true);
+      const working = jobs.filter((j) => (WORKING_JOB_STATES as readonly string[]).includes(j.state) && j.throttleRate !== 0);
+      expect(wanted === 0).to.equal(working.length === 0);
+      for (const [i, job] of jobs.entries()) {
+        const paused = jobs.map((j, k) => (k === i ? { ...j, state: 'paused' } : j));
+        const held = jobs.map((j, k) => (k === i ? { ...j, throttleRate: 0 } : j));
+        expect(consumersWanted(paused, per)).to.be.at.most(wanted).and.to.equal(wanted - consumersWantedForJob(job, per));
+        expect(consumersWanted(held, per)).to.be.at.most(wanted);
+      }
+    }));
+  });
+
+  it('property: a throttle never asks for more than no throttle; more open ranges never ask for fewer', () => {
+    fc.assert(fc.property(demand, rangesPerConsumer, fc.nat({ max: 1000 }), (job, per, more) => {
+      const unthrottled = consumersWantedForJob({ ...job, throttleRate: null }, per);
+      expect(consumersWantedForJob(job, per)).to.be.at.most(unthrottled);
+      expect(consumersWantedForJob({ ...job, openRanges: job.openRanges + more }, per)).to.be.at.least(consumersWantedForJob(job, per));
+      if (unthrottled > 0) expect(unthrottled).to.equal(Math.max(1, Math.ceil(job.openRanges / per)));
+    }));
+  });
+});
+
+describe('consumer capacity (the best rate per consumer seen)', () => {
+  it('keeps the peak per job, ignores samples without consumers or rate, forgets jobs no longer shown', () => {
+    const capacity = new ConsumerCapacity();
+    expect(capacity.of(1)).to.equal(null);
+    capacity.observe(1, 400, 4);
+    capacity.observe(1, 100, 4); // throttled: the share, not the capacity
+    capacity.observe(1, 900, 0);
+    capacity.observe(2, 0, 3);
+    expect(capacity.of(1)).to.equal(100);
+    expect(capacity.of(2)).to.equal(null);
+    capacity.keepOnly([2]);
+    expect(capacity.of(1)).to.equal(null);
+  });
+});
