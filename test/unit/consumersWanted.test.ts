@@ -2,6 +2,12 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { ConsumerCapacity, consumersWanted, consumersWantedForJob, type JobDemand } from '../../src/operations/status/consumersWanted.js';
 import { JOB_STATES, WORKING_JOB_STATES } from '../../src/shared/ledger/states.js';
+import { Registry } from 'prom-client';
+import { applySnapshot } from '../../src/operations/status/fleetGauges.js';
+import type { FleetSnapshot } from '../../src/operations/status/fleetSampler.js';
+import type { JobStatus } from '../../src/operations/status/jobStatus.js';
+import { FleetMetrics } from '../../src/shared/metrics/registry.js';
+import { loadConfig } from '../../src/shared/config.js';
 
 const running = (over: Partial<JobDemand> = {}): JobDemand => ({ state: 'running', openRanges: 100, throttleRate: null, perConsumerCapacity: null, ...over });
 
@@ -78,5 +84,40 @@ describe('consumer capacity (the best rate per consumer seen)', () => {
     expect(capacity.of(2)).to.equal(null);
     capacity.keepOnly([2]);
     expect(capacity.of(1)).to.equal(null);
+  });
+});
+
+describe('the producer\'s gauge backfill_consumers_wanted (applySnapshot)', () => {
+  const job = (jobId: number, state: string, pending: number, rate: number | null, ratePerSecond: number) => ({
+    jobId, state, finishedAt: null, progress: 0, etaSeconds: null, ratePerSecond, tracks: { converted: 0, failed: 0, skipped: 0 },
+    ranges: { total: pending, done: 0, failed: 0, pending, enumerationComplete: true }, throttle: { rate },
+  }) as unknown as JobStatus;
+  const snapshot = (jobs: JobStatus[], alive: number): FleetSnapshot => ({
+    at: '2026-01-01T00:00:00.000Z', queue: null, jobs,
+    consumers: Array.from({ length: alive }, (_, i) => ({ consumerId: `c${i}`, host: 'h', pid: i, alive: true, rangesDone: 0, currentRanges: [], startedAt: '', lastSeen: null })),
+  });
+  const wantedIn = async (registry: Registry) => ((await registry.getSingleMetric('backfill_consumers_wanted')?.get())?.values[0]?.value);
+
+  it('is AUTOSCALE_RANGES_PER_CONSUMER\'s default rule without options, and 0 for a paused job', async () => {
+    const registry = new Registry();
+    const metrics = new FleetMetrics(registry);
+    const per = loadConfig({}).AUTOSCALE_RANGES_PER_CONSUMER;
+    applySnapshot(metrics, snapshot([job(1, 'running', per * 3, null, 0), job(2, 'paused', 500, null, 0)], 0));
+    expect(await wantedIn(registry)).to.equal(3);
+    applySnapshot(metrics, snapshot([job(1, 'paused', per * 3, null, 0)], 0));
+    expect(await wantedIn(registry)).to.equal(0);
+  });
+
+  it('remembers the best rate per consumer across samples, so a throttle that binds lowers the count', async () => {
+    const registry = new Registry();
+    const metrics = new FleetMetrics(registry);
+    const scaling = { rangesPerConsumer: 10, capacity: new ConsumerCapacity() };
+    applySnapshot(metrics, snapshot([job(1, 'running', 200, null, 1000)], 10), Infinity, scaling); // 100 tracks/s each
+    expect(await wantedIn(registry)).to.equal(20);
+    // Throttled to 300: the fleet's rate falls to the budget, 30 per consumer; the remembered 100 still counts.
+    applySnapshot(metrics, snapshot([job(1, 'running', 200, 300, 300)], 10), Infinity, scaling);
+    expect(await wantedIn(registry)).to.equal(3);
+    applySnapshot(metrics, snapshot([job(1, 'running', 200, 0, 0)], 3), Infinity, scaling);
+    expect(await wantedIn(registry), 'held').to.equal(0);
   });
 });
