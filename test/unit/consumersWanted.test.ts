@@ -87,6 +87,14 @@ describe('consumer capacity (the best rate per consumer seen)', () => {
   });
 });
 
+describe('AUTOSCALE_RANGES_PER_CONSUMER', () => {
+  it('is 10 by default, a whole number of at least 1, named when wrong', () => {
+    expect(loadConfig({}).AUTOSCALE_RANGES_PER_CONSUMER).to.equal(10);
+    expect(loadConfig({ AUTOSCALE_RANGES_PER_CONSUMER: '3' }).AUTOSCALE_RANGES_PER_CONSUMER).to.equal(3);
+    for (const bad of ['0', '-1', '2.5', 'many']) expect(() => loadConfig({ AUTOSCALE_RANGES_PER_CONSUMER: bad }), bad).to.throw(/AUTOSCALE_RANGES_PER_CONSUMER/);
+  });
+});
+
 describe('the producer\'s gauge backfill_consumers_wanted (applySnapshot)', () => {
   const job = (jobId: number, state: string, pending: number, rate: number | null, ratePerSecond: number) => ({
     jobId, state, finishedAt: null, progress: 0, etaSeconds: null, ratePerSecond, tracks: { converted: 0, failed: 0, skipped: 0 },
