@@ -7,6 +7,9 @@ import { loadConfig } from '../../shared/config.js';
 import { throttleReasonLabel } from './throttleLabel.js';
 import { ConsumerCapacity, consumersWanted, type JobDemand } from './consumersWanted.js';
 
+/** AUTOSCALE_RANGES_PER_CONSUMER's default, from the configuration's own rule (one place for it). */
+const DEFAULT_RANGES_PER_CONSUMER = loadConfig({}).AUTOSCALE_RANGES_PER_CONSUMER;
+
 /** What the producer needs to export backfill_consumers_wanted (consumersWanted.ts). */
 export interface ScalingInputs {
   /** AUTOSCALE_RANGES_PER_CONSUMER. */
@@ -57,10 +60,7 @@ export function applySnapshot(metrics: FleetMetrics, snapshot: FleetSnapshot, fi
   metrics.lastSample.set(Date.parse(snapshot.at) / 1000);
 }
 
-/** AUTOSCALE_RANGES_PER_CONSUMER's default, from the configuration's own rule (one place for it). */
-const DEFAULT_RANGES_PER_CONSUMER = loadConfig({}).AUTOSCALE_RANGES_PER_CONSUMER;
-
-/** Each job of the snapshot as the consumer count sees it; teaches `capacity` the rates seen unthrottled too. */
+/** Each job of the snapshot as the consumer count sees it; `capacity` learns each job's rate per live consumer. */
 function demands(snapshot: FleetSnapshot, liveConsumers: number, capacity: ConsumerCapacity): JobDemand[] {
   capacity.keepOnly(snapshot.jobs.map((job) => job.jobId));
   return snapshot.jobs.map((job) => {
