@@ -18,13 +18,20 @@ import { MIGRATIONS_TABLE } from '../../src/schema/dataSource.js';
 const UID = 65534;
 
 /**
- * Inside a private mount namespace, as root: the repository read-only at $APP, $WRITABLE (if any) its own
- * writable mount, then / read-only; then the CLI as UID with no groups and no way back to privileges.
+ * Inside a private mount namespace, as root: $APP laid out as the image's /app (package.json, dist, node_modules
+ * of the repository, read-only; a tmpfs of its own, so the checkout's folder may be root's only), $WRITABLE
+ * (if any) its own writable mount, then / read-only; then the CLI as UID with no groups and no way back.
  */
 const NAMESPACE_SCRIPT = `
 set -eu
-mount --bind "$REPO" "$APP"
-mount -o remount,bind,ro "$APP"
+mount -t tmpfs -o mode=0755,size=1m tmpfs "$APP"
+cp "$REPO/package.json" "$APP/package.json"
+for dir in dist node_modules; do
+  mkdir "$APP/$dir"
+  mount --bind "$REPO/$dir" "$APP/$dir"
+  mount -o remount,bind,ro "$APP/$dir"
+done
+mount -o remount,ro "$APP"
 if [ -n "$WRITABLE" ]; then mount --bind "$WRITABLE" "$WRITABLE"; fi
 mount -o remount,bind,ro /
 if touch "$(dirname "$APP")/rootfs-probe" 2>/dev/null; then echo "the root filesystem is still writable" >&2; exit 90; fi
