@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ALLOW_DATA_LOSS_FLAG } from '../schema/dataLossCheck.js';
 import { DROP_LEDGER_FLAG } from '../schema/ledgerRevertCheck.js';
+import { FLEET_ROLE } from '../schema/fleetLogin.js';
 // Loaded on use: TypeORM and the migration machinery weigh ~30 MB that producer and consumer processes never need.
 const actions = () => import('./dbActions.js');
 
@@ -75,6 +76,12 @@ export function registerDbCommand(program: Command): void {
     .description('check the schema and the data of the upgrade: PASS/FAIL lines, exit 1 on any FAIL')
     .option('--json', 'print one JSON object')
     .action((options: { json?: boolean }) => actions().then((a) => a.verifyAction(options)));
+
+  db.command('fleet-login')
+    .description(`give the fleet's role ${FLEET_ROLE} LOGIN and the password of FLEET_DATABASE_PASSWORD (or _FILE), sent as a SCRAM-SHA-256 verifier; run as the schema owner`)
+    .option('--role <name>', `the role to give the login: ${FLEET_ROLE} or a role that is a member of it`, FLEET_ROLE)
+    .option('--json', 'print one JSON object: {role, hadLogin, passwordChanged}')
+    .action((options: { role: string; json?: boolean }) => import('./dbFleetLoginAction.js').then((a) => a.fleetLoginAction(options)));
 
   db.command('dedupe-history')
     .description('delete the older of duplicated analysis_history rows (same track, type and version), keeping the newest: what stops db migrate from building the unique key')

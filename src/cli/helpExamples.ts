@@ -17,6 +17,7 @@ const EXAMPLES: Record<string, string[]> = {
   'db restore': ['tracktion-migrate db restore backups/tracktion-20250101T000000Z.dump --yes'],
   'db verify': ['tracktion-migrate db verify', 'tracktion-migrate db verify --json | jq .ok'],
   'db dedupe-history': ['tracktion-migrate db dedupe-history', 'tracktion-migrate db dedupe-history --yes'],
+  'db fleet-login': ['FLEET_DATABASE_PASSWORD=$(openssl rand -hex 24) tracktion-migrate db fleet-login', 'FLEET_DATABASE_PASSWORD_FILE=/run/secrets/fleet_db_password tracktion-migrate db fleet-login --json'],
   'db seed-demo': ['DATABASE_URL=postgres://postgres@127.0.0.1:5432/scratch tracktion-migrate db seed-demo --tracks 10000'],
   'backfill': ['tracktion-migrate backfill enqueue --wait', 'tracktion-migrate backfill status'],
   'backfill enqueue': ['tracktion-migrate backfill enqueue --range-size 2000 --json', 'tracktion-migrate backfill enqueue --from-id 1 --to-id 500000 --wait'],

@@ -134,6 +134,11 @@ const envSchema = z.object({
   DASHBOARD_PORT: intIn(0, 65_535).default(8080),
   DASHBOARD_HOST: listenHost.default('127.0.0.1'),
   DASHBOARD_TOKEN: z.string().min(16, 'must be at least 16 characters').max(512, 'must be at most 512 characters').optional(),
+  // The password `db fleet-login` gives the fleet's role. Letters, digits and - . _ ~ only: it is written as it
+  // is into the fleet's DATABASE_URL (no percent-encoding needed), and ASCII needs no SASLprep for SCRAM.
+  FLEET_DATABASE_PASSWORD: z.string()
+    .regex(/^[A-Za-z0-9._~-]*$/, 'must hold letters, digits, -, ., _ and ~ only')
+    .min(16, 'must be at least 16 characters').max(1024, 'must be at most 1024 characters').optional(),
 });
 
 /** Sizes the operator can set must fit the limit: a clear error at start-up, not a refused enqueue later. */
@@ -181,7 +186,7 @@ export function environmentWithDotenv(env: Env = process.env): Env {
 }
 
 /** Credentials that may come from a file (Docker and Kubernetes secrets): `DATABASE_URL_FILE=/run/secrets/db`. */
-export const FILE_VARIABLES = ['DATABASE_URL', 'RABBITMQ_URL', 'REDIS_URL', 'DASHBOARD_TOKEN'] as const;
+export const FILE_VARIABLES = ['DATABASE_URL', 'RABBITMQ_URL', 'REDIS_URL', 'DASHBOARD_TOKEN', 'FLEET_DATABASE_PASSWORD'] as const;
 
 /** Replace each `X_FILE` by `X` = the file's content (trailing newline removed); never both, never silently. */
 export function resolveFileVariables(env: Env, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Env {

@@ -144,14 +144,14 @@ describe('deployment files', () => {
       expect(list(service('dashboard').ports), 'the dashboard is published on loopback only').to.deep.equal(['127.0.0.1:8080:8080']);
     });
 
-    it('runs postgres_exporter with the credentials of DATABASE_URL, its password only from the environment', () => {
+    it('runs postgres_exporter with the credentials of the schema owner\'s DATABASE_URL, its password only from the environment', () => {
       const raw = obj(obj(parse(read('docker-compose.yml'), { merge: true }).services)['postgres-exporter']);
       expect(String(raw.image)).to.match(/^quay\.io\/prometheuscommunity\/postgres-exporter:v\d/);
       expect(obj(raw.environment).DATA_SOURCE_PASS, 'the variable, never a value').to.equal('${POSTGRES_PASSWORD:-postgres}');
       expect(obj(raw.environment).DATA_SOURCE_NAME, 'no DSN with a password inside').to.equal(undefined);
       const withPassword = obj(interpolate(parse(read('docker-compose.yml'), { merge: true }), { POSTGRES_PASSWORD: 'from-the-environment' }));
       const exporter = obj(obj(obj(withPassword.services)['postgres-exporter']).environment);
-      const app = new URL(String(obj(obj(obj(withPassword.services).producer).environment).DATABASE_URL));
+      const app = new URL(String(obj(obj(obj(withPassword.services).migrate).environment).DATABASE_URL));
       expect(exporter.DATA_SOURCE_PASS).to.equal(decodeURIComponent(app.password)).and.to.equal('from-the-environment');
       expect(exporter.DATA_SOURCE_USER).to.equal(app.username);
       expect(exporter.DATA_SOURCE_URI).to.equal(`${app.host}${app.pathname}?sslmode=disable`);
