@@ -128,6 +128,9 @@ const envSchema = z.object({
   // How long a finished job's per-job series stay exported (its last values, for dashboards and alerts), in
   // seconds. Without it every job ever run keeps its series until the process restarts.
   METRICS_FINISHED_JOB_TTL: durationSeconds(1, 30 * 86_400).default(3600),
+  // Open ranges one consumer is counted for in backfill_consumers_wanted, the autoscaler's metric: fewer means
+  // more consumers for the same work (up to the autoscaler's maximum). Read by the producer.
+  AUTOSCALE_RANGES_PER_CONSUMER: intIn(1, 1_000_000).default(10),
   DASHBOARD_PORT: intIn(0, 65_535).default(8080),
   DASHBOARD_HOST: listenHost.default('127.0.0.1'),
   DASHBOARD_TOKEN: z.string().min(16, 'must be at least 16 characters').max(512, 'must be at most 512 characters').optional(),

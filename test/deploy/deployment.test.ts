@@ -5,6 +5,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/shared/config.js';
 import { fleetNames } from '../../src/shared/names.js';
 import { runCli } from '../helpers/cli.js';
+import { manifestFiles } from '../../tools/k8s/validateManifests.js';
 import { knownMetricNames, metricNamesIn } from './metricNames.js';
 
 /**
@@ -302,20 +303,26 @@ describe('deployment files', () => {
       }
     });
 
-    it('scales consumers with KEDA on the work queue, unacked included, within the database connection budget', () => {
+    it('scales consumers with KEDA on backfill_consumers_wanted from Prometheus, from 0, within the database connection budget', () => {
       const scaled = ofKind('ScaledObject')[0] ?? {};
       const spec = obj(scaled.spec);
       const consumer = deployments().find((d) => list(container(d).args)[0] === 'consumer') ?? {};
       expect(obj(spec.scaleTargetRef).name).to.equal(obj(consumer.metadata).name);
-      const trigger = obj(list(spec.triggers)[0]);
-      expect(trigger.type).to.equal('rabbitmq');
-      const meta = obj(trigger.metadata);
-      expect(meta.protocol, 'http: the management API counts unacked messages too').to.equal('http');
-      expect(meta.mode).to.equal('QueueLength');
-      expect(meta.queueName).to.equal(fleetNames(config.TRACKTION_NAMESPACE as string).workQueue);
-      expect(meta.host, 'the broker URL comes from a TriggerAuthentication').to.equal(undefined);
-      const auth = named('TriggerAuthentication', String(obj(trigger.authenticationRef).name));
-      expect(obj(list(obj(auth.spec).secretTargetRef)[0]).parameter).to.equal('host');
+      expect(obj(consumer.spec).replicas, 'no replicas on a Deployment KEDA owns: every apply would reset it').to.equal(undefined);
+      const triggers = list(spec.triggers).map(obj);
+      expect(triggers.map((t) => t.type), 'one trigger, on the metric that respects pause and throttle').to.deep.equal(['prometheus']);
+      const meta = obj(triggers[0]?.metadata);
+      expect(meta.query).to.be.a('string');
+      expect(metricNamesIn(String(meta.query))).to.deep.equal(['backfill_consumers_wanted']);
+      expectKnownMetrics(String(meta.query), 'the KEDA query');
+      expect(String(meta.query), 'max over the producers, which all export the same value').to.match(/^max\(/);
+      const kustomization = obj(parse(read('deploy/k8s/kustomization.yaml')));
+      expect(String(meta.query), 'the query reads this kustomization\'s namespace').to.include(`namespace="${String(kustomization.namespace)}"`);
+      expect(meta.threshold, 'replicas = the metric').to.equal('1');
+      expect(meta.ignoreNullValues, 'no series (producer not scraped) is an error that keeps the count, not 0').to.equal('false');
+      expect(new URL(String(meta.serverAddress)).protocol).to.match(/^https?:$/);
+      expect(spec.fallback, 'no fallback: a fixed count would start consumers for a paused job').to.equal(undefined);
+      expect(spec.minReplicaCount, 'a paused or held fleet holds no database connection').to.equal(0);
 
       const budget = Number(obj(obj(scaled.metadata).annotations)['tracktion-migrate/database-connection-budget']);
       const replicasOf = (role: string) => Number(obj((deployments().find((d) => list(container(d).args)[0] === role) ?? {}).spec).replicas ?? 1);
@@ -323,7 +330,47 @@ describe('deployment files', () => {
       const perConsumer = Number(config.CONSUMER_PREFETCH) + pools.consumerBeyondPrefetch;
       const expected = Math.floor((budget - replicasOf('producer') * pools.producer - replicasOf('dashboard') * pools.dashboard - 2) / perConsumer);
       expect(spec.maxReplicaCount, 'maxReplicaCount = floor((budget − producers×pool − dashboards×pool − 2) / (prefetch + 2))').to.equal(expected);
-      expect(Number(spec.minReplicaCount)).to.be.at.least(1);
+    });
+
+    it('repeats no queue name: nothing outside the code spells the work queue (src/shared/names.ts)', () => {
+      const queue = fleetNames(config.TRACKTION_NAMESPACE as string).workQueue;
+      for (const file of manifestFiles('deploy/k8s')) expect(read(file), file).not.to.include(queue).and.not.to.match(/backfill\.ranges/);
+    });
+
+    it('has a PodDisruptionBudget for each Deployment that never blocks a drain', () => {
+      const budgets = ofKind('PodDisruptionBudget');
+      for (const deployment of deployments()) {
+        const labels = obj(obj(obj(deployment.spec).template).metadata).labels as Record<string, string>;
+        const name = String(obj(deployment.metadata).name);
+        const matching = budgets.filter((b) => Object.entries(obj(obj(obj(b.spec).selector).matchLabels)).every(([k, v]) => labels[k] === v));
+        expect(matching.length, `${name}: one PodDisruptionBudget`).to.equal(1);
+        const budget = obj(matching[0]?.spec);
+        expect(budget.minAvailable, `${name}: minAvailable on one replica allows no eviction`).to.equal(undefined);
+        expect(String(budget.maxUnavailable), name).to.match(/^([1-9]\d*|[1-9]\d?%)$/);
+        expect(budget.unhealthyPodEvictionPolicy, `${name}: a pod that is not ready never holds a node`).to.equal('AlwaysAllow');
+      }
+    });
+
+    it('monitoring/ scrapes producer and consumer pods on their metrics port and the dashboard Service, as the scrape jobs the alerts know', () => {
+      const monitoring = manifestFiles('deploy/k8s/monitoring').flatMap((file) => parseAllDocuments(read(file)).map((d) => obj(d.toJS())));
+      const kustomization = monitoring.find((d) => d.kind === 'Kustomization') ?? {};
+      expect(list(kustomization.resources).length, 'the monitoring kustomization lists its files').to.equal(monitoring.length - 1);
+      expect(kustomization.namespace).to.equal(obj(parse(read('deploy/k8s/kustomization.yaml'))).namespace);
+      const podMonitor = obj(monitoring.find((d) => d.kind === 'PodMonitor')?.spec);
+      const selected = list(obj(podMonitor.selector).matchExpressions).map(obj).find((e) => e.key === 'app.kubernetes.io/component');
+      expect(selected?.values).to.have.members(['producer', 'consumer']);
+      const endpoint = obj(list(podMonitor.podMetricsEndpoints)[0]);
+      for (const role of ['producer', 'consumer']) {
+        const d = deployments().find((x) => list(container(x).args)[0] === role) ?? {};
+        expect(list(container(d).ports).map((p) => obj(p).name), role).to.include(endpoint.port);
+      }
+      expect(endpoint.path).to.equal('/metrics');
+      expect(obj(list(endpoint.relabelings)[0]).replacement, 'job backfill-<role>, as BackfillScrapeTargetDown expects').to.equal('backfill-$1');
+      const serviceMonitor = obj(monitoring.find((d) => d.kind === 'ServiceMonitor')?.spec);
+      const service = named('Service', 'tracktion-migrate-dashboard');
+      expect(list(obj(service.spec).ports).map((p) => obj(p).name)).to.include(obj(list(serviceMonitor.endpoints)[0]).port);
+      expect(obj(serviceMonitor.selector).matchLabels).to.deep.equal(obj(obj(service.metadata).labels));
+      expect(monitoring.some((d) => d.kind === 'PrometheusRule'), 'the alert rules (rendered: manifestValidation.test.ts)').to.equal(true);
     });
   });
 });

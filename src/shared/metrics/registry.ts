@@ -72,6 +72,7 @@ export class FleetMetrics {
   readonly jobRanges: Gauge<'job_id' | 'state'>;
   readonly throttleActive: Gauge<'job_id' | 'reason'>;
   readonly throttleRate: Gauge<'job_id'>;
+  readonly consumersWanted: Gauge;
   readonly sampleFailures: Counter;
   readonly lastSample: Gauge;
 
@@ -99,6 +100,8 @@ export class FleetMetrics {
       help: '1 while the job is throttled, labelled with why (lock_waits, replication_lag, range_duration, operator_cap, recovering, other); reason="none" and 0 when it is not.' });
     this.throttleRate = new Gauge({ name: 'backfill_throttle_rate_tracks_per_second', registers, labelNames: ['job_id'],
       help: 'Tracks per second the throttle allows the job (0 = held); absent when unlimited.' });
+    this.consumersWanted = new Gauge({ name: 'backfill_consumers_wanted', registers,
+      help: 'Consumers the fleet can usefully run now, what an autoscaler scales them to: 0 when no job is running or every running job is paused or held; per running job ceil(open ranges / AUTOSCALE_RANGES_PER_CONSUMER), no more than its throttle rate needs.' });
     this.sampleFailures = new Counter({ name: 'backfill_fleet_sample_failures_total', registers,
       help: 'Rounds of fleet sampling that failed (a service unreachable); the gauges keep their last values.' });
     this.lastSample = new Gauge({ name: 'backfill_fleet_last_sample_timestamp_seconds', registers,
