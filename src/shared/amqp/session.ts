@@ -3,7 +3,7 @@ import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import type { Logger } from '../logger.js';
 import { connectAmqp } from './connect.js';
 import { TransientError } from '../errors.js';
-import { BrokerRefusedError, asBrokerRefusal } from './brokerRefusal.js';
+import { BrokerRefusedError, asBrokerRefusal, classifyBrokerError } from './brokerRefusal.js';
 
 export interface SessionOptions {
   url: string;
@@ -95,7 +95,8 @@ export class AmqpSession extends EventEmitter {
       channel = await connection.createConfirmChannel();
       channel.on('error', (err: Error) => {
         channelError = err;
-        this.options.logger.warn({ err }, 'RabbitMQ channel error');
+        // A refusal is reported once, by whoever ends the process with it (exit 76).
+        if (!classifyBrokerError(err, this.options.url)) this.options.logger.warn({ err }, 'RabbitMQ channel error');
       });
       await this.options.setup(channel);
     } catch (err) {
