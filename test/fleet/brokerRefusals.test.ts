@@ -163,7 +163,7 @@ describe('backfill fleet: broker refusals and retry settings that differ between
       expect(exit.output).to.contain("login of user 'guest'").and.not.contain('wrong-pw-not-to-print');
     });
 
-    it('a vhost that does not exist: exit 76 for the consumer, the producer and a CLI command', async () => {
+    it('a vhost that does not exist: exit 76 for the consumer, the producer, the dashboard and a CLI command', async () => {
       const url = `${rabbit.url}/no-such-vhost`;
       const { code, output } = await consumerExit({ RABBITMQ_URL: url });
       expect(code, output).to.equal(ExitCode.brokerRefused);
@@ -171,6 +171,9 @@ describe('backfill fleet: broker refusals and retry settings that differ between
 
       const producer = fleet.start(['producer'], { RABBITMQ_URL: url });
       expect(await producer.exited, producer.output()).to.equal(ExitCode.brokerRefused);
+      const dashboard = fleet.start(['dashboard', '--port', '0'], { RABBITMQ_URL: url });
+      expect(await dashboard.exited, dashboard.output()).to.equal(ExitCode.brokerRefused);
+      expect(dashboard.output()).to.contain("vhost 'no-such-vhost'");
       const cli = await runCli(['backfill', 'dlq', 'list'], { env: fleet.env({ RABBITMQ_URL: url }) });
       expect(cli.code, cli.stderr).to.equal(ExitCode.brokerRefused);
       expect(cli.stderr).to.contain("vhost 'no-such-vhost'");
