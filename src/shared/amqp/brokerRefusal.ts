@@ -37,7 +37,7 @@ function brokerText(message: string): string {
  * - a refused login: "Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login
  *   was refused …"" (no `code`);
  * - a refused vhost (missing, or no permission on it): "Expected ConnectionOpenOk; got <ConnectionClose channel:0>"
- *   — amqplib drops the broker's 530 text, so both causes get one advice.
+ *   — amqplib drops the broker's 530 text (amqp-node/amqplib#602), so both causes get one advice.
  * `url` (RABBITMQ_URL) lends the user and vhost to the advice; its password is never read.
  */
 export function classifyBrokerError(err: unknown, url?: string): BrokerRefusal | undefined {
