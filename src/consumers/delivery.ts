@@ -28,6 +28,7 @@ export class Delivery {
     private readonly liveness: ChannelLiveness,
     private readonly names: FleetNames,
     private readonly logger: Logger,
+    private readonly retryBaseMs: number,
   ) {}
 
   get settled(): boolean {
@@ -61,7 +62,7 @@ export class Delivery {
   /** Copy to the retry queue of this attempt (confirmed), then ack. Throws, unsettled, when the copy was not confirmed. */
   async retry(attempt: number, reason: string): Promise<void> {
     if (!this.usable('retry')) return;
-    await publishToRetry(this.channel, this.names, this.message, attempt, reason);
+    await publishToRetry(this.channel, this.names, this.message, { attempt, retryBaseMs: this.retryBaseMs }, reason);
     this.ack();
   }
 

@@ -1,6 +1,7 @@
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { TransientError } from '../shared/errors.js';
 import type { FleetNames } from '../shared/names.js';
+import { retryQueueTtlMs } from '../shared/amqp/topology.js';
 
 /**
  * How long a copy may wait for the broker's confirm. A blocked connection (memory or disk alarm) never
@@ -9,7 +10,7 @@ import type { FleetNames } from '../shared/names.js';
 const CONFIRM_TIMEOUT_MS = 30_000;
 
 function publishConfirmed(channel: ConfirmChannel, exchange: string, routingKey: string, message: ConsumeMessage,
-  headers: Record<string, unknown>): Promise<void> {
+  headers: Record<string, unknown>, expirationMs?: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new TransientError('publish_unconfirmed',
       `the broker did not confirm the copy to ${exchange || routingKey} within ${CONFIRM_TIMEOUT_MS} ms`)), CONFIRM_TIMEOUT_MS);
@@ -18,6 +19,7 @@ function publishConfirmed(channel: ConfirmChannel, exchange: string, routingKey:
       contentType: message.properties.contentType ?? 'application/json',
       messageId: message.properties.messageId,
       headers: { ...message.properties.headers, ...headers },
+      ...(expirationMs === undefined ? {} : { expiration: String(expirationMs) }),
     }, (err) => {
       clearTimeout(timer);
       if (err) reject(new TransientError('publish_refused', `the broker refused the copy to ${exchange || routingKey}`, { cause: err }));
@@ -27,15 +29,18 @@ function publishConfirmed(channel: ConfirmChannel, exchange: string, routingKey:
 }
 
 /**
- * Send a copy to the retry queue of this attempt (its TTL is the backoff) and let the caller ack the
- * original only after the broker confirmed the copy: a crash in between gives a duplicate, never a loss.
+ * Send a copy to the retry queue of this attempt and let the caller ack the original only after the broker
+ * confirmed the copy: a crash in between gives a duplicate, never a loss. The backoff is the copy's own
+ * `expiration`, not an argument of the queue (see declareTopology): the queue's identity never depends on
+ * BACKFILL_RETRY_BASE_MS. When it runs out the copy dead-letters back to the work exchange; RabbitMQ removes
+ * the `expiration` then, so the redelivered message carries none.
  */
-export function publishToRetry(channel: ConfirmChannel, names: FleetNames, message: ConsumeMessage, attempt: number,
-  lastError: string): Promise<void> {
-  return publishConfirmed(channel, '', names.retryQueue(attempt), message, {
-    'x-attempt': attempt + 1,
+export function publishToRetry(channel: ConfirmChannel, names: FleetNames, message: ConsumeMessage,
+  retry: { attempt: number; retryBaseMs: number }, lastError: string): Promise<void> {
+  return publishConfirmed(channel, '', names.retryQueue(retry.attempt), message, {
+    'x-attempt': retry.attempt + 1,
     'x-last-error': lastError.slice(0, 500),
-  });
+  }, retryQueueTtlMs(retry.attempt, retry.retryBaseMs));
 }
 
 /** Park a message in the dead-letter queue with the reason an operator reads there. */

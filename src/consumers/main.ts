@@ -2,10 +2,11 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { AmqpSession } from '../shared/amqp/session.js';
 import { declareTopology } from '../shared/amqp/topology.js';
+import { sweepLegacyRetryQueues } from '../shared/amqp/legacyRetryQueues.js';
 import type { Config } from '../shared/config.js';
 import { Coordinator } from '../shared/coordinator/coordinator.js';
 import { checkConnection, createPool } from '../shared/db/pool.js';
-import { Closer, onShutdownSignals } from '../shared/lifecycle.js';
+import { Closer, runUntilStopped } from '../shared/lifecycle.js';
 import type { Logger } from '../shared/logger.js';
 import { fleetNames } from '../shared/names.js';
 import { connectRedis } from '../shared/redis.js';
@@ -36,7 +37,8 @@ export async function runConsumer(config: Config, options: ConsumerOptions, logg
     await watcher.start();
     const session = new AmqpSession({
       url: config.RABBITMQ_URL, connectionName: `tracktion-consumer ${consumerId}`, logger,
-      setup: (channel) => declareTopology(channel, names, { maxAttempts: config.BACKFILL_MAX_ATTEMPTS, retryBaseMs: config.BACKFILL_RETRY_BASE_MS }),
+      setup: (channel) => declareTopology(channel, names),
+      housekeeping: (openChannel) => sweepLegacyRetryQueues(openChannel, names),
     });
     await session.start();
     closer.add('RabbitMQ session', () => session.close());
@@ -48,16 +50,15 @@ export async function runConsumer(config: Config, options: ConsumerOptions, logg
       {
         consumerId, prefetch: options.prefetch, maxAttempts: config.BACKFILL_MAX_ATTEMPTS,
         statementTimeoutMs: config.RANGE_STATEMENT_TIMEOUT_MS, chunkRows: config.CONSUMER_CHUNK_ROWS, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS,
-        maxBlobBytes: config.CONVERSION_MAX_BLOB_BYTES,
+        maxBlobBytes: config.CONVERSION_MAX_BLOB_BYTES, retryBaseMs: config.BACKFILL_RETRY_BASE_MS,
       },
     );
-    const stopped = new Promise<void>((resolve) => {
-      onShutdownSignals(async () => {
-        const finished = await consumer.drain(config.SHUTDOWN_GRACE_MS);
-        logger.info({ finished }, finished ? 'drained: every range in hand finished' : 'grace period over: unfinished ranges roll back');
-        resolve();
-      }, logger);
-    });
+    // A broker refusal drains like SIGTERM: ranges in hand finish (their channel is gone, so the broker has
+    // already put their messages back; the redelivery finds them done in the ledger), then exit 76.
+    const stopped = runUntilStopped(async () => {
+      const finished = await consumer.drain(config.SHUTDOWN_GRACE_MS);
+      logger.info({ finished }, finished ? 'drained: every range in hand finished' : 'grace period over: unfinished ranges roll back');
+    }, logger, session.refused());
     await consumer.start();
     logger.info({ consumerId, queue: names.workQueue, prefetch: options.prefetch }, 'consumer started');
     await stopped;

@@ -32,6 +32,8 @@ export interface ConsumerSettings {
   chunkRows: number;
   heartbeatTtlSeconds: number;
   maxBlobBytes?: number;
+  /** BACKFILL_RETRY_BASE_MS: the TTL a copy in the first retry queue gets (publishToRetry). */
+  retryBaseMs: number;
 }
 
 export interface ConsumerDeps {
@@ -82,7 +84,7 @@ export class RangeConsumer {
     if (this.stopping) return;
     await channel.prefetch(this.settings.prefetch);
     const reply = await channel.consume(this.deps.names.workQueue, (message) => {
-      if (message) this.track(new Delivery(message, channel, this.deps.session, this.deps.names, this.deps.logger));
+      if (message) this.track(new Delivery(message, channel, this.deps.session, this.deps.names, this.deps.logger, this.settings.retryBaseMs));
     }, { noAck: false });
     this.consumerTag = reply.consumerTag;
     this.subscribedOn = channel;

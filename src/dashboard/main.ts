@@ -3,7 +3,8 @@ import type { Config } from '../shared/config.js';
 import { Coordinator } from '../shared/coordinator/coordinator.js';
 import { checkConnection, createPool } from '../shared/db/pool.js';
 import { startHttpServer, type RunningServer } from '../shared/http/server.js';
-import { Closer, onShutdownSignals } from '../shared/lifecycle.js';
+import { Closer, runUntilStopped } from '../shared/lifecycle.js';
+import { BrokerRefusedError } from '../shared/amqp/brokerRefusal.js';
 import type { Logger } from '../shared/logger.js';
 import { EventLoopWatch } from '../shared/metrics/eventLoopWatch.js';
 import { FleetSampler } from '../operations/status/fleetSampler.js';
@@ -39,8 +40,15 @@ export async function runDashboard(config: Config, options: DashboardOptions, lo
     await checkConnection(pool, config.DATABASE_URL);
     const redis = await connectRedis(config.REDIS_URL, { connectionName: 'tracktion-dashboard', persistent: true });
     closer.add('Redis', () => redis.quit());
+    // The broker is optional (unreachable: the page says so), but a refused login or vhost is a wrong
+    // RABBITMQ_URL that waiting cannot fix: the dashboard exits 76, like the fleet.
+    let refuse: (err: BrokerRefusedError) => void = () => undefined;
+    const refused = new Promise<BrokerRefusedError>((resolve) => (refuse = resolve));
     const queues = new QueueInspector(async () => {
-      const connection = await connectAmqp(config.RABBITMQ_URL, 'tracktion-dashboard');
+      const connection = await connectAmqp(config.RABBITMQ_URL, 'tracktion-dashboard').catch((err: unknown) => {
+        if (err instanceof BrokerRefusedError) refuse(err);
+        throw err;
+      });
       const channel = await connection.createChannel();
       return { channel, close: () => connection.close() };
     }, names, config.BACKFILL_MAX_ATTEMPTS);
@@ -71,7 +79,7 @@ export async function runDashboard(config: Config, options: DashboardOptions, lo
     logger.info({ url: server.url, actions: Boolean(config.DASHBOARD_TOKEN) }, 'dashboard listening');
     options.onListening?.(server);
 
-    await new Promise<void>((resolve) => onShutdownSignals(async () => resolve(), logger));
+    await runUntilStopped(async () => undefined, logger, refused);
   } finally {
     await closer.close();
   }

@@ -66,8 +66,11 @@ async function rangesInHand(deps: HeldRangesDeps, jobId: number): Promise<Set<nu
 async function rangesInQueues(deps: HeldRangesDeps, jobId: number): Promise<Set<string>> {
   const { inspect: channel, names } = deps;
   const found = new Set<string>();
-  const queues = [names.workQueue];
-  for (let attempt = 1; attempt < deps.maxAttempts; attempt++) queues.push(names.retryQueue(attempt));
+  // Every retry queue, whatever BACKFILL_MAX_ATTEMPTS is here (a replica with more attempts fills the later ones).
+  // Not read: an earlier version's retry queues, which may not exist (a passive declare of a missing queue would
+  // close the channel). A range whose message waits there looks missing and is republished: a duplicate the
+  // consumers' ledger check makes harmless.
+  const queues = [names.workQueue, ...names.retryQueues];
   let last: GetMessage | undefined;
   try {
     for (const queue of queues) {

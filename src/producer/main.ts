@@ -1,10 +1,11 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import { AmqpSession } from '../shared/amqp/session.js';
 import { declareTopology } from '../shared/amqp/topology.js';
+import { sweepLegacyRetryQueues } from '../shared/amqp/legacyRetryQueues.js';
 import type { Config } from '../shared/config.js';
 import { Coordinator } from '../shared/coordinator/coordinator.js';
 import { checkConnection, createPool } from '../shared/db/pool.js';
-import { Closer, onShutdownSignals } from '../shared/lifecycle.js';
+import { Closer, runUntilStopped } from '../shared/lifecycle.js';
 import type { Logger } from '../shared/logger.js';
 import { fleetNames } from '../shared/names.js';
 import { connectRedis } from '../shared/redis.js';
@@ -39,7 +40,8 @@ export async function runProducer(config: Config, logger: Logger): Promise<void>
     closer.add('Redis (BullMQ)', () => bullRedis.quit());
     const session = new AmqpSession({
       url: config.RABBITMQ_URL, connectionName: 'tracktion-producer', logger,
-      setup: (channel) => declareTopology(channel, names, { maxAttempts: config.BACKFILL_MAX_ATTEMPTS, retryBaseMs: config.BACKFILL_RETRY_BASE_MS }),
+      setup: (channel) => declareTopology(channel, names),
+      housekeeping: (openChannel) => sweepLegacyRetryQueues(openChannel, names),
     });
     const channel = await session.start();
     closer.add('RabbitMQ session', () => session.close());
@@ -76,9 +78,8 @@ export async function runProducer(config: Config, logger: Logger): Promise<void>
     closer.add('metrics', () => metrics.close());
 
     logger.info({ queue: names.requestQueue }, 'producer started: waiting for backfill requests');
-    await new Promise<void>((resolve) => {
-      onShutdownSignals(async () => resolve(), logger);
-    });
+    // A broker refusal (exit 76) stops the producer like SIGTERM: the closer below closes everything it opened.
+    await runUntilStopped(async () => undefined, logger, session.refused());
   } finally {
     await closer.close();
   }

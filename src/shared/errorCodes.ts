@@ -9,7 +9,7 @@ export const FAILURE_CODES = [
   // Command line and configuration.
   'usage', 'bad_configuration', 'invalid_file', 'partial',
   // Services.
-  'service_unavailable', 'rabbitmq_reconnecting', 'publish_refused', 'publish_unconfirmed', 'no_answer',
+  'service_unavailable', 'broker_refused', 'rabbitmq_reconnecting', 'publish_refused', 'publish_unconfirmed', 'no_answer',
   // Schema migration.
   'lock_timeout', 'migration_failed', 'preflight_failed', 'backup_failed', 'refused', 'verify_failed',
   // Backfill.

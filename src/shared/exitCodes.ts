@@ -5,6 +5,8 @@ export const ExitCode = {
   partial: 2,
   usage: 64,
   serviceUnavailable: 69,
+  /** RabbitMQ refused something reconnecting cannot fix (EX_PROTOCOL): a declaration, a permission, a login, a vhost. */
+  brokerRefused: 76,
   badConfiguration: 78,
 } as const;
 

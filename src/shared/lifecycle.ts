@@ -46,3 +46,30 @@ export function onShutdownSignals(drain: (signal: string) => Promise<void>, logg
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
 }
+
+/**
+ * Run until a shutdown signal or a fatal error (`fatal` resolving, e.g. AmqpSession.refused()), whichever comes
+ * first; both drain the same way, once. After a fatal error's drain the error is thrown, so the command ends
+ * with its exit code and message (src/cli/errorExit.ts); after a signal's drain this resolves.
+ */
+export function runUntilStopped(drain: (why: string) => Promise<void>, logger: Logger, fatal?: Promise<Error>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let stopping = false;
+    const stop = async (why: string, failure?: Error): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      try {
+        await drain(why);
+      } catch (err) {
+        logger.warn({ err }, 'draining failed; closing anyway');
+      }
+      if (failure) reject(failure);
+      else resolve();
+    };
+    onShutdownSignals((signal) => stop(signal), logger);
+    void fatal?.then((err) => {
+      logger.info({ code: 'code' in err ? err.code : undefined }, 'a fatal error: draining, then exiting');
+      return stop('fatal error', err);
+    });
+  });
+}

@@ -83,7 +83,7 @@ describe('backfill fleet: a failure path that fails', function () {
     it('gives the message back; it comes back and the job completes exactly once', async () => {
       await fleet.setUp(1500);
       // Every publish to a retry queue is refused (nacked) by the broker: the retry copy is never confirmed.
-      await rabbit.setPolicy('refuse-retries', `^${fleet.namespace.replace(/-/g, '\\-')}\\.backfill\\.retry\\.`,
+      await rabbit.setPolicy('refuse-retries', `^${fleet.namespace.replace(/-/g, '\\-')}\\.backfill\\.delay\\.`,
         { 'max-length': 0, overflow: 'reject-publish' });
       await failRangeWrites(fleet.pool, 700, 2);
       fleet.start(['producer']);

@@ -100,6 +100,12 @@ export class OwnRabbit {
     if (code !== 0) throw new Error(`rabbitmqctl set_policy exited with ${code}`);
   }
 
+  /** Run `rabbitmqctl <args>` against this node (add_user, add_vhost, set_permissions …); throws when it fails. */
+  async rabbitmqctl(args: string[]): Promise<void> {
+    const code = await this.ctl(args);
+    if (code !== 0) throw new Error(`rabbitmqctl ${args[0] ?? ''} exited with ${code}`);
+  }
+
   /** Stop the node and start it again with the same data (durable queues and persistent messages survive). */
   async restart(): Promise<void> {
     await this.ctl(['stop']);

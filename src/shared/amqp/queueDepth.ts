@@ -7,7 +7,11 @@ export interface QueueDepth {
   ready: number;
   /** Ranges the live consumers report in hand: AMQP's queue.declare does not report unacked messages. */
   unacked: number;
-  /** Messages waiting out a retry queue's TTL, over every retry queue. */
+  /**
+   * Messages waiting out their retry TTL, over every retry queue. Not counted: the retry queues of an earlier
+   * version, which may or may not exist (a passive declare of a missing one closes the channel); they empty
+   * into the work queue within their TTL and are deleted then (sweepLegacyRetryQueues).
+   */
   retrying: number;
   deadLetter: number;
   /** Consumers the broker sees on the work queue. */
@@ -19,11 +23,12 @@ export interface QueueDepth {
  * pass a channel used for nothing else (see QueueInspector). `inHand` is the count the live consumers report.
  */
 export async function readQueueDepth(
-  channel: Pick<Channel, 'checkQueue'>, names: FleetNames, maxAttempts: number, inHand: number,
+  channel: Pick<Channel, 'checkQueue'>, names: FleetNames, _maxAttempts: number, inHand: number,
 ): Promise<QueueDepth> {
   const work = await channel.checkQueue(names.workQueue);
   const dead = await channel.checkQueue(names.deadQueue);
   let retrying = 0;
-  for (let attempt = 1; attempt < maxAttempts; attempt++) retrying += (await channel.checkQueue(names.retryQueue(attempt))).messageCount;
+  // Every retry queue, whatever BACKFILL_MAX_ATTEMPTS is here: a replica with more attempts fills the later ones.
+  for (const queue of names.retryQueues) retrying += (await channel.checkQueue(queue)).messageCount;
   return { ready: work.messageCount, unacked: inHand, retrying, deadLetter: dead.messageCount, brokerConsumers: work.consumerCount };
 }
