@@ -80,14 +80,14 @@ export class FleetContext {
       queues = new QueueInspector(async () => {
         const channel = await connection.createChannel();
         return { channel, close: () => channel.close() };
-      }, this.names, this.config.BACKFILL_MAX_ATTEMPTS);
+      }, this.names);
       this.closer.add('queue inspector', () => (queues as QueueInspector).close());
     } catch (err) {
       if (options.requireBroker) throw err;
     }
     return {
       pool: await this.pool(), coordinator: await this.coordinator(), names: this.names, queues,
-      maxAttempts: this.config.BACKFILL_MAX_ATTEMPTS, heartbeatTtlSeconds: this.config.HEARTBEAT_TTL_SECONDS,
+      heartbeatTtlSeconds: this.config.HEARTBEAT_TTL_SECONDS,
     };
   }
 

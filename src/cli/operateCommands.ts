@@ -24,7 +24,7 @@ function operator(): string {
 
 async function publisherFor(ctx: FleetContext): Promise<RangePublisher> {
   const channel = await ctx.confirmChannel();
-  await declareTopology(channel, ctx.names, { maxAttempts: ctx.config.BACKFILL_MAX_ATTEMPTS, retryBaseMs: ctx.config.BACKFILL_RETRY_BASE_MS });
+  await declareTopology(channel, ctx.names);
   return new RangePublisher(channel, await ctx.pool(), ctx.names);
 }
 
@@ -86,8 +86,7 @@ export function registerOperateCommands(program: Command): void {
     .action(async (jobArg: string, opts: { json?: boolean }) => withFleet(async (ctx) => {
       const job = await findJob(ctx, jobArg);
       const report = await resumeLost({ pool: await ctx.pool(), coordinator: await ctx.coordinator(), names: ctx.names,
-        publisher: await publisherFor(ctx), inspect: await ctx.channel(), maxAttempts: ctx.config.BACKFILL_MAX_ATTEMPTS,
-        heartbeatTtlSeconds: ctx.config.HEARTBEAT_TTL_SECONDS }, job.id);
+        publisher: await publisherFor(ctx), inspect: await ctx.channel(), heartbeatTtlSeconds: ctx.config.HEARTBEAT_TTL_SECONDS }, job.id);
       if (opts.json) printJson(report);
       else printLine(report.republished > 0
         ? `job ${job.id}: ${report.republished} of ${report.openRanges} open range(s) had no message in the broker nor in a consumer's hands — republished them`

@@ -51,12 +51,11 @@ export async function runDashboard(config: Config, options: DashboardOptions, lo
       });
       const channel = await connection.createChannel();
       return { channel, close: () => connection.close() };
-    }, names, config.BACKFILL_MAX_ATTEMPTS);
+    }, names);
     closer.add('RabbitMQ', () => queues.close());
 
     const coordinator = new Coordinator(redis, names.redisPrefix);
-    const sampler = new FleetSampler({ pool, coordinator, names, queues, maxAttempts: config.BACKFILL_MAX_ATTEMPTS,
-      heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS });
+    const sampler = new FleetSampler({ pool, coordinator, names, queues, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS });
     const identity = fleetIdentity(config.TRACKTION_NAMESPACE, config.DATABASE_URL);
     const state = new DashboardState({ sampler, pool, logger, actionsEnabled: Boolean(config.DASHBOARD_TOKEN), identity });
     await state.start();
@@ -72,8 +71,7 @@ export async function runDashboard(config: Config, options: DashboardOptions, lo
     const server = await startHttpServer(options.host, options.port, [
       opsHandler({ registry, ready: connectionsReady({ pool, redis }), watch }),
       dashboardHandler({ state, deadLetters, metrics, control: { pool, coordinator }, token: config.DASHBOARD_TOKEN, logger, listenHost: options.host,
-        repair: { pool, coordinator, names, rabbitmqUrl: config.RABBITMQ_URL, maxAttempts: config.BACKFILL_MAX_ATTEMPTS,
-          retryBaseMs: config.BACKFILL_RETRY_BASE_MS, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS } }),
+        repair: { pool, coordinator, names, rabbitmqUrl: config.RABBITMQ_URL, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS } }),
     ], (err) => logger.error({ err }, 'dashboard request failed'));
     closer.add('HTTP server', () => server.close());
     logger.info({ url: server.url, actions: Boolean(config.DASHBOARD_TOKEN) }, 'dashboard listening');

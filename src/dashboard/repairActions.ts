@@ -17,8 +17,6 @@ export interface RepairDeps {
   coordinator: Coordinator;
   names: FleetNames;
   rabbitmqUrl: string;
-  maxAttempts: number;
-  retryBaseMs: number;
   heartbeatTtlSeconds: number;
 }
 
@@ -37,7 +35,7 @@ export async function runRepair(deps: RepairDeps, action: RepairAction, jobId: n
     const confirm = await connection.createConfirmChannel();
     // A passive check on a missing queue closes its channel: the connection's error would otherwise be unhandled.
     confirm.on('error', () => undefined);
-    await declareTopology(confirm, deps.names, { maxAttempts: deps.maxAttempts, retryBaseMs: deps.retryBaseMs });
+    await declareTopology(confirm, deps.names);
     const publisher = new RangePublisher(confirm, deps.pool, deps.names);
     const channel = await connection.createChannel();
     channel.on('error', () => undefined);
@@ -45,7 +43,7 @@ export async function runRepair(deps: RepairDeps, action: RepairAction, jobId: n
       return await retryFailed({ pool: deps.pool, coordinator: deps.coordinator, publisher, names: deps.names, channel }, jobId, { rows: false, actor });
     }
     return await resumeLost({ pool: deps.pool, coordinator: deps.coordinator, names: deps.names, publisher, inspect: channel,
-      maxAttempts: deps.maxAttempts, heartbeatTtlSeconds: deps.heartbeatTtlSeconds }, jobId);
+      heartbeatTtlSeconds: deps.heartbeatTtlSeconds }, jobId);
   } finally {
     await connection?.close().catch(() => undefined);
   }

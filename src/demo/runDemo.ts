@@ -87,7 +87,7 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
     options.say(`enqueued backfill job ${job.id}`);
 
     const deps = { pool, coordinator: new Coordinator(redis, names.redisPrefix), names, queues: null,
-      maxAttempts: config.BACKFILL_MAX_ATTEMPTS, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS };
+      heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS };
     let status: JobStatus;
     for (;;) {
       const current = await getJob(pool, job.id);

@@ -23,7 +23,6 @@ export interface HeldRangesDeps {
   names: FleetNames;
   /** A channel that holds no deliveries of its own: every message taken here is given back on it. */
   inspect: Channel;
-  maxAttempts: number;
   heartbeatTtlSeconds: number;
 }
 

@@ -54,8 +54,7 @@ export async function runProducer(config: Config, logger: Logger): Promise<void>
       heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS,
       throttleLimits: { maxReplicationLagSeconds: config.THROTTLE_MAX_REPLICATION_LAG_SECONDS, maxDurationRatio: 3, minRate: config.THROTTLE_MIN_RATE } });
     await keeper.recoverRequests();
-    await resumeLostOnStart({ pool, coordinator, names, publisher, inspect: channel, maxAttempts: config.BACKFILL_MAX_ATTEMPTS,
-      heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS }, logger);
+    await resumeLostOnStart({ pool, coordinator, names, publisher, inspect: channel, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS }, logger);
 
     const worker = new Worker<BackfillRequest>(names.requestQueue, async (job) => {
       const parsed = backfillRequestSchema.safeParse(job.data);

@@ -24,9 +24,9 @@ export async function serveProducerMetrics(config: Config, logger: Logger, conne
   const queues = new QueueInspector(async () => {
     const channel = await connections.amqp.createChannel();
     return { channel, close: () => channel.close() };
-  }, names, config.BACKFILL_MAX_ATTEMPTS);
+  }, names);
   const sampler = new FleetSampler({ pool: connections.pool, coordinator: new Coordinator(connections.redis, names.redisPrefix), names,
-    queues, maxAttempts: config.BACKFILL_MAX_ATTEMPTS, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS });
+    queues, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS });
   const loop = new FleetGaugeLoop(sampler, new FleetMetrics(registry), logger, FLEET_SAMPLE_MS, config.METRICS_FINISHED_JOB_TTL,
     config.AUTOSCALE_RANGES_PER_CONSUMER);
   const server = await startOpsServer({ port: config.METRICS_PORT, host: config.METRICS_HOST, registry,

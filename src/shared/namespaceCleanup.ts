@@ -13,7 +13,7 @@ export async function deleteNamespace(config: Config, redis: Redis, names: Fleet
   const connection = await connectAmqp(config.RABBITMQ_URL, 'tracktion-migrate cleanup');
   try {
     const channel = await connection.createChannel();
-    await deleteTopology(channel, names, { maxAttempts: config.BACKFILL_MAX_ATTEMPTS, retryBaseMs: config.BACKFILL_RETRY_BASE_MS });
+    await deleteTopology(channel, names);
     await channel.close();
   } finally {
     await connection.close();

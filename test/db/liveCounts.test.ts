@@ -47,7 +47,7 @@ describe('coordinator counters as the live read path (real PostgreSQL, own Redis
     redis = new Redis(ownRedis.url);
     const names = fleetNames('tmlive');
     coordinator = new Coordinator(redis, names.redisPrefix);
-    deps = { pool, coordinator, names, queues: null, maxAttempts: 3, heartbeatTtlSeconds: 5 };
+    deps = { pool, coordinator, names, queues: null, heartbeatTtlSeconds: 5 };
   });
   after(async () => {
     redis?.disconnect();

@@ -19,7 +19,7 @@ describe('planning: a job cancelled half way through planning', function () {
     await fleet.setUp(3000);
     connection = await amqp.connect(TEST_RABBITMQ_URL);
     channel = await connection.createConfirmChannel();
-    await declareTopology(channel, fleet.names, { maxAttempts: 5, retryBaseMs: 200 });
+    await declareTopology(channel, fleet.names);
   });
   after(async () => {
     await connection.close();

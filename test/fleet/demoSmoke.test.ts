@@ -35,7 +35,7 @@ describe('demo (smoke run)', function () {
     const demoNamespace = `${namespace}-demo`;
     const connection = await amqp.connect(TEST_RABBITMQ_URL);
     try {
-      await deleteTopology(await connection.createChannel(), fleetNames(demoNamespace), { maxAttempts: 5, retryBaseMs: 200 });
+      await deleteTopology(await connection.createChannel(), fleetNames(demoNamespace));
     } finally {
       await connection.close();
     }

@@ -58,7 +58,7 @@ export class FleetHarness {
     const connection = await amqp.connect(this.extraEnv.RABBITMQ_URL ?? TEST_RABBITMQ_URL);
     try {
       const channel = await connection.createChannel();
-      await deleteTopology(channel, this.names, { maxAttempts: 5, retryBaseMs: 200 });
+      await deleteTopology(channel, this.names);
     } finally {
       await connection.close();
     }

@@ -20,7 +20,7 @@ describe('producer: rerun of a request after a crash', function () {
     await fleet.setUp(10_000);
     connection = await amqp.connect(TEST_RABBITMQ_URL);
     channel = await connection.createConfirmChannel();
-    await declareTopology(channel, fleet.names, { maxAttempts: 5, retryBaseMs: 200 });
+    await declareTopology(channel, fleet.names);
   });
   after(async () => {
     await connection.close();

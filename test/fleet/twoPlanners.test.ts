@@ -28,7 +28,7 @@ describe('planning: two planners on one job', function () {
     await slowRanges(fleet.pool, 0.1);
     connection = await amqp.connect(TEST_RABBITMQ_URL);
     channel = await connection.createConfirmChannel();
-    await declareTopology(channel, fleet.names, { maxAttempts: 5, retryBaseMs: 200 });
+    await declareTopology(channel, fleet.names);
   });
   after(async () => {
     await connection.close();

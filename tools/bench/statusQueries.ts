@@ -64,7 +64,7 @@ async function run(opts: Options): Promise<void> {
     }
 
     const depsOn = (measured: pg.Pool): StatusDeps => ({ pool: measured, coordinator, names, queues: null,
-      maxAttempts: config.BACKFILL_MAX_ATTEMPTS, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS });
+      heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS });
     const measure = (label: string, callOn: (measured: pg.Pool) => () => Promise<void>) =>
       measurePhases(label, url, pool, job.id, opts.calls, callOn);
     // `backfill status <job>`: the job row, then its status (as src/cli/backfillCommand.ts does).

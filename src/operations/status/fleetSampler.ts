@@ -33,7 +33,6 @@ export interface SamplerDeps {
   names: FleetNames;
   /** null: the broker is not asked (queue depth unknown). */
   queues: QueueInspector | null;
-  maxAttempts: number;
   heartbeatTtlSeconds: number;
   /** How many of the newest jobs to show. */
   jobLimit?: number;

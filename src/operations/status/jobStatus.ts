@@ -72,7 +72,6 @@ export interface StatusDeps {
   names: FleetNames;
   /** Reads the queues' depth; null when there is no broker to ask (status still answers without it). */
   queues: Pick<QueueInspector, 'depth'> | null;
-  maxAttempts: number;
   heartbeatTtlSeconds: number;
 }
 

@@ -24,7 +24,6 @@ export class QueueInspector {
   constructor(
     private readonly open: () => Promise<InspectionChannel>,
     private readonly names: FleetNames,
-    private readonly maxAttempts: number,
   ) {}
 
   /** Depth, or null when the broker cannot be asked right now (not reachable, queues not declared yet). */
@@ -36,7 +35,7 @@ export class QueueInspector {
       return null;
     }
     try {
-      return await readQueueDepth(link.channel, this.names, this.maxAttempts, inHand);
+      return await readQueueDepth(link.channel, this.names, inHand);
     } catch {
       this.forget(link);
       return null;

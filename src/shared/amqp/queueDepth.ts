@@ -23,7 +23,7 @@ export interface QueueDepth {
  * pass a channel used for nothing else (see QueueInspector). `inHand` is the count the live consumers report.
  */
 export async function readQueueDepth(
-  channel: Pick<Channel, 'checkQueue'>, names: FleetNames, _maxAttempts: number, inHand: number,
+  channel: Pick<Channel, 'checkQueue'>, names: FleetNames, inHand: number,
 ): Promise<QueueDepth> {
   const work = await channel.checkQueue(names.workQueue);
   const dead = await channel.checkQueue(names.deadQueue);

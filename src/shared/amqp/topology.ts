@@ -2,13 +2,6 @@ import type { Channel } from 'amqplib';
 import type { FleetNames } from '../names.js';
 import { asBrokerRefusal } from './brokerRefusal.js';
 
-export interface TopologyOptions {
-  /** Attempts a range gets before it is dead-lettered. */
-  maxAttempts: number;
-  /** TTL of a message in the first retry queue; each next one waits four times longer. */
-  retryBaseMs: number;
-}
-
 /** The longest per-message TTL RabbitMQ is given (about 24.8 days): 4^attempt overflows any sane wait soon. */
 const MAX_RETRY_TTL_MS = 2 ** 31 - 1;
 
@@ -37,7 +30,7 @@ export function retryQueueTtlMs(attempt: number, baseMs: number): number {
  *   Retry queues of earlier versions are drained and deleted by sweepLegacyRetryQueues.
  * - dead-letter exchange + queue: messages that will never be processed, with a reason header.
  */
-export async function declareTopology(channel: Channel, names: FleetNames, _options?: TopologyOptions): Promise<void> {
+export async function declareTopology(channel: Channel, names: FleetNames): Promise<void> {
   try {
     await channel.assertExchange(names.workExchange, 'direct', { durable: true });
     await channel.assertExchange(names.deadExchange, 'fanout', { durable: true });
@@ -62,7 +55,7 @@ export async function declareTopology(channel: Channel, names: FleetNames, _opti
 }
 
 /** Remove every queue and exchange of a namespace, those of earlier versions too (tests and `demo` clean up with it). */
-export async function deleteTopology(channel: Channel, names: FleetNames, _options?: TopologyOptions): Promise<void> {
+export async function deleteTopology(channel: Channel, names: FleetNames): Promise<void> {
   for (const queue of [...names.retryQueues, ...names.legacyRetryQueues]) await channel.deleteQueue(queue);
   await channel.deleteQueue(names.workQueue);
   for (const legacy of names.legacyWorkQueues) await channel.deleteQueue(legacy);
