@@ -1,7 +1,9 @@
 # One image for every role of the fleet. The container's command picks the role:
 #   db migrate   (one-shot, before the others)     producer     consumer     dashboard
 # and any other CLI command (`backfill enqueue`, `backfill status`, …).
-FROM node:20.20-bookworm-slim AS build
+# The Node.js release of .node-version (test/deploy/nodeVersion.test.ts checks they agree): the LTS line, 24.
+ARG NODE_VERSION=24.22.3
+FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -13,7 +15,7 @@ COPY test ./test
 RUN npm run build && npm prune --omit=dev
 
 # The runtime stage: production dependencies and the compiled code only (no compiler, no tests, no sources).
-FROM node:20.20-bookworm-slim AS runtime
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 # pg_dump / pg_restore for `db backup`, `db restore` and the backup `db migrate` / `db rollback` take first.
 RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client && rm -rf /var/lib/apt/lists/*
 WORKDIR /app

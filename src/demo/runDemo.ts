@@ -60,7 +60,6 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
     // A file, not a person: JSON lines whatever the parent's terminal is.
     LOG_FORMAT: 'json',
   }, logFd);
-  let exitCodes: Record<string, number | null> = {};
   try {
     await resetDemoDatabase(config.DATABASE_URL, databaseUrl, options);
     const pool = createPool(databaseUrl, { applicationName: 'tracktion-migrate demo', max: 3 });
@@ -99,7 +98,7 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
     }
     const elapsedSeconds = (Date.now() - started) / 1000;
     options.live.finish(progress(status));
-    exitCodes = await fleet.stop();
+    const exitCodes = await fleet.stop();
     const processed = status.tracks.converted + status.tracks.failed + status.tracks.skipped;
     return {
       status, elapsedSeconds, tracksPerSecond: Math.round(processed / elapsedSeconds),

@@ -75,7 +75,7 @@ export class OwnRabbit {
         await connection.close();
         return;
       } catch (err) {
-        if (exitCode() !== undefined) throw new Error(`rabbitmq-server exited (code ${String(exitCode())}) before it answered on port ${this.port}`);
+        if (exitCode() !== undefined) throw new Error(`rabbitmq-server exited (code ${String(exitCode())}) before it answered on port ${this.port}`, { cause: err });
         if (Date.now() > deadline) throw err;
         await new Promise((r) => setTimeout(r, 250));
       }

@@ -31,7 +31,7 @@ describe('ETA: the throughput series from the coordinator', () => {
     }
     clock = start + 61_000 + 200;
     // A range finished in the current second: not in the series until the second is whole.
-    await coordinator.recordRange(1, { rangeId: ++rangeId, outcome: 'done', converted: 300, failed: 0, skipped: 0 });
+    await coordinator.recordRange(1, { rangeId: rangeId + 1, outcome: 'done', converted: 300, failed: 0, skipped: 0 });
     const series = await coordinator.throughputSeries(1, RATE_WINDOW_SECONDS);
     expect(series.endSecond).to.equal(start / 1000 + 60);
     expect(series.tracks).to.have.length(RATE_WINDOW_SECONDS);

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 
 /**
  * Loaded with `NODE_OPTIONS=--import <this file>` into the fleet's children when the bench runs with
- * `--cpu-prof DIR`: Node 20 refuses `--cpu-prof` in NODE_OPTIONS, and the demo's FleetProcesses spawns
- * with no exec arguments of ours. V8's sampling profiler starts on SIGUSR2, which the bench sends just
- * before it enqueues the job — so start-up (module loading is a second of CPU) is not in the profile —
+ * `--cpu-prof DIR` (the demo's FleetProcesses spawns with no exec arguments of ours, and `--cpu-prof` in
+ * NODE_OPTIONS would profile from the first instruction). V8's sampling profiler starts on SIGUSR2, which the
+ * bench sends just before it enqueues the job — so start-up (module loading is a second of CPU) is not in the profile —
  * and a `.cpuprofile` is written on exit (open it in Chrome DevTools, or summarise it with
  * `node dist/tools/bench/profileSummary.js DIR`). A session on the same thread answers synchronously,
  * which is what lets the 'exit' handler write it.

@@ -9,7 +9,7 @@ const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\
 
 /**
  * Deeper than this, `JSON.stringify` (ours, or the pg driver's on the way to PostgreSQL) can overflow the
- * stack — at about 4,000 levels on Node 20's default stack — and PostgreSQL's own parser stops near 10,000.
+ * stack — at a few thousand levels on Node's default stack, less in a deep call chain — and PostgreSQL's own parser stops near 10,000.
  * Real legacy versions are flat.
  */
 export const MAX_STORABLE_DEPTH = 1000;
