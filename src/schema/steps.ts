@@ -45,6 +45,11 @@ export interface Step {
   repair?: { when: Probe; sql: string };
   /** A squawk rule this statement is exempt from, and why; printed above it by `db plan`. */
   lintIgnore?: { rule: string; reason: string };
+  /**
+   * The step builds this index, which nothing in the tool's correctness needs (no key, no constraint): with
+   * `db migrate --defer-indexes` it is recorded as deferred instead of run, and built later (deferredIndexes.ts).
+   */
+  deferrable?: { index: string };
 }
 
 export interface StepSettings {
@@ -63,6 +68,8 @@ export interface StepContext {
   recorder?: { comment(line: string): void };
   /** Sessions blocking backend `pid` right now, asked from a second connection while a step waits. */
   findBlockers?: (pid: number) => Promise<Blocker[]>;
+  /** `db migrate --defer-indexes`: a deferrable step is handed here (which records it) instead of being run. */
+  defer?: (queryRunner: QueryRunner, revision: string, step: Step) => Promise<void>;
 }
 
 const CONTEXT_KEY = 'tracktionSteps';
@@ -103,6 +110,10 @@ export async function runSteps(queryRunner: QueryRunner, revision: string, steps
     const skip = ctx.recorder ? undefined : await skipReason(queryRunner, step);
     if (skip) {
       ctx.logger.debug({ revision, step: step.title }, `step skipped: ${step.title} (${skip})`);
+      continue;
+    }
+    if (step.deferrable && ctx.defer && !ctx.recorder) {
+      await ctx.defer(queryRunner, revision, step);
       continue;
     }
     const started = performance.now();
