@@ -38,16 +38,17 @@ export async function buildDeferredIndexes(databaseUrl: string, options: BuildOp
     const report: IndexBuildReport = { built: [], unknown: [] };
     if (!pending.length) return report;
     refuseWhilePartlyReverted(pending, (await session.status()).partlyReverted);
-    for (const deferred of pending) {
-      const known = options.deferrable.find((d) => d.step.deferrable?.index === deferred.index);
-      if (!known) {
-        logger.warn({ index: deferred.index, revision: deferred.revision }, `index ${deferred.index} is deferred but unknown to this version of the tool: left as it is`);
-        report.unknown.push(deferred.index);
-        continue;
-      }
-      await runSteps(session.queryRunner, known.revision, [known.step]);
+    // In the revisions' order (a composite index after the single-column ones), whatever order they were deferred in.
+    for (const { revision, step } of options.deferrable) {
+      const deferred = pending.find((d) => d.index === step.deferrable?.index);
+      if (!deferred) continue;
+      await runSteps(session.queryRunner, revision, [step]);
       await forgetDeferredIndex(query, deferred.index);
       report.built.push(deferred.index);
+    }
+    for (const deferred of pending.filter((d) => !report.built.includes(d.index))) {
+      logger.warn({ index: deferred.index, revision: deferred.revision }, `index ${deferred.index} is deferred but unknown to this version of the tool: left as it is`);
+      report.unknown.push(deferred.index);
     }
     return report;
   });
