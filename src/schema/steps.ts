@@ -133,6 +133,7 @@ async function skipReason(queryRunner: QueryRunner, step: Step): Promise<string 
 
 /** Printed right above the statement, so a squawk-ignore applies to it and nothing else. */
 function recordGuards(recorder: NonNullable<StepContext['recorder']>, step: Step): void {
+  if (step.deferrable) recorder.comment(`-- deferrable: db migrate --defer-indexes leaves it for db build-indexes`);
   if (step.skipWhen) recorder.comment(`-- skipped when ${step.skipWhen.describe}`);
   if (step.repair) {
     recorder.comment(`-- first, only when ${step.repair.when.describe}:`);
