@@ -15,7 +15,8 @@ import { checkHistoryDuplicates } from '../schema/historyDuplicates.js';
 import { printLibraryState } from './dbLibraryReport.js';
 import { changeReport, printBackup, printStatus, printVerdicts, printVerify, targetVerdict, type ChangeReport } from './dbReport.js';
 import { printJson, printLine, printMessage, writeOut } from './output.js';
-import { allMigrations } from '../../migrations/index.js';
+import { allMigrations, deferrableSteps } from '../../migrations/index.js';
+import { deferVerdict } from '../schema/deferredIndexes.js';
 import { backupUnlessSkipped, pointingAtBackup, timed, withDb, type Db } from './dbSession.js';
 
 /** The db commands, wired from the shared/db modules. Every step is logged with its duration. */
@@ -78,7 +79,7 @@ async function preflightChecks(db: Db, direction: 'up' | 'down', path: RevisionP
           await checkAnalysisDataLoss(db.pool, path.revisions, options.allowDataLoss ?? false),
           await checkLedgerRevert(db.pool, path.revisions, options.dropLedger ?? false),
         ]
-      : [await checkHistoryDuplicates(db.pool, path.revisions)]),
+      : [await checkHistoryDuplicates(db.pool, path.revisions), ...(options.deferIndexes ? [deferVerdict(path.revisions, deferrableSteps)] : [])]),
   ];
 }
 

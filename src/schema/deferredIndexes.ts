@@ -3,6 +3,7 @@ import type { Logger } from '../shared/logger.js';
 import { MIGRATIONS_TABLE } from './dataSource.js';
 import type { RunQuery } from './revisionProgress.js';
 import type { Step } from './steps.js';
+import type { Verdict } from './verdicts.js';
 
 /**
  * Indexes left for later on purpose (`db migrate --defer-indexes`). A backfill rewrites every row of `tracks`;
@@ -87,10 +88,15 @@ export function deferIndexStep(logger: Logger): (queryRunner: QueryRunner, revis
       logger.debug({ revision, index }, `index ${index} exists and is valid: nothing to defer`);
       return;
     }
-    await queryRunner.query(CREATE_SQL);
-    await queryRunner.query(RECORD_SQL, [index, step.table, revision]);
+    await recordDeferredIndex((sql, params) => queryRunner.query(sql, params) as Promise<unknown>, { index, table: step.table, revision });
     logger.info({ revision, index }, `index ${index} deferred: build it with "${BUILD_COMMAND}" (or backfill finalize)`);
   };
+}
+
+/** Record one index as deferred (creating the table the first time). */
+export async function recordDeferredIndex(query: RunQuery, deferred: Omit<DeferredIndex, 'deferredAt'>): Promise<void> {
+  await query(CREATE_SQL);
+  await query(RECORD_SQL, [deferred.index, deferred.table, deferred.revision]);
 }
 
 /** The deferred indexes not built yet, oldest deferral first (reads only; none when nothing was ever deferred). */
@@ -116,4 +122,14 @@ export async function forgetBuiltIndexes(query: RunQuery): Promise<void> {
 /** A RunQuery over a pg pool (verify and status read through one). */
 export function poolQuery(pool: { query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }> }): RunQuery {
   return async (sql, params) => (await pool.query(sql, params)).rows;
+}
+
+/** The verdict `db migrate --defer-indexes` prints: what it leaves for later on this path, or that it has nothing to defer. */
+export function deferVerdict(pathRevisions: readonly string[], deferrable: readonly DeferrableStep[]): Verdict {
+  const onPath = deferrable.filter((d) => pathRevisions.includes(d.revision));
+  if (!onPath.length) {
+    return { check: 'deferred indexes', status: 'note', detail: 'nothing to defer: no revision on the path builds a deferrable index (--defer-indexes changes nothing)' };
+  }
+  const names = onPath.map((d) => d.step.deferrable?.index).join(', ');
+  return { check: 'deferred indexes', status: 'ok', detail: `left for ${BUILD_COMMAND} (or backfill finalize): ${names} — queries on their columns scan the table until then` };
 }

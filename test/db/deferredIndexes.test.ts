@@ -116,6 +116,7 @@ describe('db migrate --defer-indexes, db build-indexes', function () {
   it('leaves the six query indexes for later, keeps every key, and verify and status name them as deferred', async () => {
     const { url, env } = await database('tm_defer_pending');
     const stderr = await deferredMigrate(env);
+    expect(stderr).to.include(`pre-flight  OK     deferred indexes: left for tracktion-migrate db build-indexes (or backfill finalize): ${DEFERRED.join(', ')}`);
     expect(stderr).to.match(/validate +WARN +schema +index ix_tracks_energy_level: on tracks \(energy_level\) deferred/);
     const names = (await indexes(url)).map((i) => i.name);
     for (const index of DEFERRED) expect(names, index).not.to.include(index);
@@ -163,6 +164,10 @@ describe('db migrate --defer-indexes, db build-indexes', function () {
     const again = await runCli(['db', 'build-indexes'], { env });
     expect(again.code, again.stderr).to.equal(0);
     expect(again.stderr).to.include('no deferred index to build: nothing to do');
+    const late = await runCli(['db', 'migrate', '--defer-indexes', '--json'], { env });
+    expect(late.code, late.stderr).to.equal(0);
+    expect((JSON.parse(late.stdout) as { deferIndexes: boolean; verdicts: { check: string; status: string; detail: string }[] }).verdicts)
+      .to.deep.include({ check: 'deferred indexes', status: 'note', detail: 'nothing to defer: no revision on the path builds a deferrable index (--defer-indexes changes nothing)' });
 
     // Missing without a deferral: a FAIL, as before.
     await sql(url, 'DROP INDEX ix_tracks_danceability');
