@@ -89,7 +89,8 @@ export function deferIndexStep(logger: Logger): (queryRunner: QueryRunner, revis
       return;
     }
     await recordDeferredIndex((sql, params) => queryRunner.query(sql, params) as Promise<unknown>, { index, table: step.table, revision });
-    logger.info({ revision, index }, `index ${index} deferred: build it with "${BUILD_COMMAND}" (or backfill finalize)`);
+    // Debug: the pre-flight verdict and the validation's WARN lines say it already.
+    logger.debug({ revision, index }, `index ${index} deferred: build it with "${BUILD_COMMAND}" (or backfill finalize)`);
   };
 }
 
