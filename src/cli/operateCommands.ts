@@ -119,7 +119,7 @@ export function registerOperateCommands(program: Command): void {
     }));
 
   backfill.command('finalize <job>')
-    .description('last step: check no track in the job\'s bounds still needs conversion, validate NOT VALID constraints, mark the job finalized')
+    .description('last step: check no track in the job\'s bounds still needs conversion, validate NOT VALID constraints, mark the job finalized, then build the indexes db migrate --defer-indexes left')
     .option('--json', 'print the report as JSON')
     .action(async (jobArg: string, opts: { json?: boolean }) => withFleet(async (ctx) => {
       const job = await findJob(ctx, jobArg);
@@ -128,6 +128,7 @@ export function registerOperateCommands(program: Command): void {
       else if (report.finalized) printLine(`job ${job.id} finalized${report.constraintsValidated.length ? `; validated ${report.constraintsValidated.join(', ')}` : ''}`);
       else printLine(`job ${job.id} cannot be finalized: ${report.unconverted} track(s) in its bounds still need conversion (e.g. ${report.sampleTrackIds.join(', ')}) — enqueue a backfill for them`);
       if (!report.finalized) process.exitCode = ExitCode.failure;
+      if (report.finalized) await import('./dbBuildIndexesAction.js').then((a) => a.buildIndexesAfterFinalize());
     }));
 
   backfill.command('throttle <job>')
