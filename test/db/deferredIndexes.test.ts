@@ -1,15 +1,14 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { ANALYSIS_INDEXES } from '../../migrations/1732500001000-AnalysisFields.js';
 import { allMigrations } from '../../migrations/index.js';
 import { DEFERRED_INDEXES_TABLE } from '../../src/schema/deferredIndexes.js';
 import { migrate } from '../../src/schema/migrator.js';
 import { createJob } from '../../src/shared/ledger/jobs.js';
 import { createPool } from '../../src/shared/db/pool.js';
-import { CLI_PATH, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, testEnv, type TestDatabase } from '../helpers/isolation.js';
-import { waitFor } from '../helpers/waitFor.js';
-import { ANALYSIS_FIELDS, BASELINE, catalogSnapshot, openSession, silentLogger, sql } from './catalog.js';
+import { killDuringIndexBuild } from './killDuringIndexBuild.js';
+import { ANALYSIS_FIELDS, BASELINE, catalogSnapshot, silentLogger, sql } from './catalog.js';
 
 /**
  * `db migrate --defer-indexes` leaves the six query indexes of the analysis upgrade for later and records that
@@ -26,10 +25,6 @@ const KEPT = ['uq_analysis_history_track_type_version', 'analysis_history_pkey',
 const RECORDS_SQL = `SELECT index_name FROM ${DEFERRED_INDEXES_TABLE} ORDER BY index_name`;
 const INDEXES_SQL = `SELECT relname AS name, indisvalid AS valid FROM pg_index JOIN pg_class ON oid = indexrelid
   WHERE indrelid IN (to_regclass('tracks'), to_regclass('analysis_history')) ORDER BY relname`;
-const WAITING_BUILD_SQL = `
-  SELECT pid FROM pg_stat_activity
-  WHERE datname = current_database() AND application_name LIKE 'tracktion-migrate db%' AND query ILIKE 'CREATE INDEX CONCURRENTLY%'`;
-const OUR_SESSIONS_SQL = `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'tracktion-migrate db%'`;
 
 interface Check { name: string; status: string; detail: string; numbers: Record<string, number> }
 interface VerifyJson { ok: boolean; checks: Check[] }
@@ -62,35 +57,6 @@ async function someData(url: string): Promise<void> {
     SELECT g, '/t/' || g || '.mp3', NULL, now(), (g % 10) / 10.0, (g % 7) / 7.0, 0.5, '2.0' FROM generate_series(1, 500) g`);
   await sql(url, `INSERT INTO analysis_history (track_id, analysis_type, analysis_version, results)
     SELECT g, 'full_analysis', '2.0', '{}'::jsonb FROM generate_series(1, 500) g`);
-}
-
-/**
- * `db build-indexes` killed while CREATE INDEX CONCURRENTLY waits for an old snapshot (held by `blocker`), and
- * its backends terminated as a crash would end them — the server would otherwise finish the build for a dead client.
- */
-async function killDuringBuild(url: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const blocker = await openSession(url, 'deferred index test snapshot holder');
-  try {
-    await blocker.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    await blocker.query('SELECT 1');
-    const child = spawn(process.execPath, [CLI_PATH, 'db', 'build-indexes'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise((resolve) => child.on('close', resolve));
-    try {
-      const building = waitFor(async () => (await sql(url, WAITING_BUILD_SQL)).rowCount! > 0, { what: 'db build-indexes to wait in CREATE INDEX CONCURRENTLY', timeoutMs: 30_000 });
-      const ended = exited.then((code) => Promise.reject(new Error(`db build-indexes ended (${String(code)}) before its index build: ${stderr}`)));
-      await Promise.race([building, ended]);
-    } finally {
-      child.kill('SIGKILL');
-      await exited;
-    }
-    await sql(url, `SELECT pg_terminate_backend(pid) FROM (${OUR_SESSIONS_SQL}) ours`);
-    await waitFor(async () => (await sql(url, OUR_SESSIONS_SQL)).rowCount === 0, { what: 'the killed build\'s sessions to end' });
-  } finally {
-    await blocker.query('ROLLBACK').catch(() => undefined);
-    await blocker.end();
-  }
 }
 
 describe('db migrate --defer-indexes, db build-indexes', function () {
@@ -180,7 +146,7 @@ describe('db migrate --defer-indexes, db build-indexes', function () {
     const { url, env } = await database('tm_defer_kill');
     await deferredMigrate(env);
     await someData(url);
-    await killDuringBuild(url, env);
+    await killDuringIndexBuild(url, env, ['db', 'build-indexes']);
     const invalid = (await indexes(url)).filter((i) => !i.valid).map((i) => i.name);
     expect(invalid).to.have.length(1);
     expect(await records(url), 'the row goes only once its index is built').to.include(invalid[0]);

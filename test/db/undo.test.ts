@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,10 +6,10 @@ import { ANALYSIS_COLUMNS, FK_NAME } from '../../migrations/1732500001000-Analys
 import { allMigrations } from '../../migrations/index.js';
 import { IN_PROGRESS_TABLE } from '../../src/schema/dataSource.js';
 import { migrate } from '../../src/schema/migrator.js';
-import { CLI_PATH, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, testEnv, type TestDatabase } from '../helpers/isolation.js';
-import { waitFor } from '../helpers/waitFor.js';
-import { ANALYSIS_FIELDS, BASELINE, catalogSnapshot, openSession, silentLogger, sql } from './catalog.js';
+import { killDuringIndexBuild } from './killDuringIndexBuild.js';
+import { ANALYSIS_FIELDS, BASELINE, catalogSnapshot, silentLogger, sql } from './catalog.js';
 
 /**
  * A revision run outside a transaction and stopped half-way — by a failed step, or by a process killed while
@@ -30,11 +29,6 @@ const LEFTOVERS_SQL = `
 /** The table name is a constant of the code under test, not data. */
 const RECORDS_SQL = `SELECT revision, direction FROM ${IN_PROGRESS_TABLE} ORDER BY revision`;
 
-/** The concurrent index build of our migrate, waiting. */
-const WAITING_BUILD_SQL = `
-  SELECT pid FROM pg_stat_activity
-  WHERE datname = current_database() AND application_name LIKE 'tracktion-migrate db%' AND query ILIKE 'CREATE INDEX CONCURRENTLY%'`;
-const OUR_SESSIONS_SQL = `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'tracktion-migrate db%'`;
 
 interface StatusJson {
   applied: string[];
@@ -61,35 +55,6 @@ async function statusJson(env: NodeJS.ProcessEnv): Promise<StatusJson> {
   const result = await runCli(['db', 'status', '--json'], { env });
   expect(result.code, result.stderr).to.equal(0);
   return JSON.parse(result.stdout) as StatusJson;
-}
-
-/**
- * `db migrate` killed while CREATE INDEX CONCURRENTLY waits for an old snapshot (held by `blocker`), and its
- * backends terminated as a crash would end them — the server would otherwise finish the build for a dead client.
- */
-async function killDuringIndexBuild(url: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const blocker = await openSession(url, 'undo test snapshot holder');
-  try {
-    await blocker.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    await blocker.query('SELECT 1'); // takes the snapshot the concurrent build must wait for
-    const child = spawn(process.execPath, [CLI_PATH, 'db', 'migrate'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise((resolve) => child.on('close', resolve));
-    try {
-      const building = waitFor(async () => (await sql(url, WAITING_BUILD_SQL)).rowCount! > 0, { what: 'db migrate to wait in CREATE INDEX CONCURRENTLY', timeoutMs: 30_000 });
-      const ended = exited.then((code) => Promise.reject(new Error(`db migrate ended (${String(code)}) before its index build: ${stderr}`)));
-      await Promise.race([building, ended]);
-    } finally {
-      child.kill('SIGKILL');
-      await exited;
-    }
-    await sql(url, `SELECT pg_terminate_backend(pid) FROM (${OUR_SESSIONS_SQL}) ours`);
-    await waitFor(async () => (await sql(url, OUR_SESSIONS_SQL)).rowCount === 0, { what: 'the killed migrate\'s sessions to end' });
-  } finally {
-    await blocker.query('ROLLBACK').catch(() => undefined);
-    await blocker.end();
-  }
 }
 
 describe('db: a revision interrupted half-way is recorded, and undone or finished', function () {
@@ -182,7 +147,7 @@ describe('db: a revision interrupted half-way is recorded, and undone or finishe
 
   it('killed during an index build: db migrate finishes it, the INVALID index is rebuilt, db verify passes', async function () {
     const { url, env } = await library('tm_db_kill_finish');
-    await killDuringIndexBuild(url, env);
+    await killDuringIndexBuild(url, env, ['db', 'migrate']);
     expect((await sql(url, 'SELECT count(*)::int AS n FROM pg_index WHERE NOT indisvalid')).rows[0].n).to.equal(1);
     expect(await records(url)).to.deep.equal([{ revision: ANALYSIS_FIELDS, direction: 'up' }]);
 
@@ -197,7 +162,7 @@ describe('db: a revision interrupted half-way is recorded, and undone or finishe
   it('killed during an index build: db rollback restores the catalog as it was before the migrate', async function () {
     const { url, env } = await library('tm_db_kill_undo');
     const before = await catalogSnapshot(url);
-    await killDuringIndexBuild(url, env);
+    await killDuringIndexBuild(url, env, ['db', 'migrate']);
     expect((await statusJson(env)).partlyApplied).to.deep.equal([ANALYSIS_FIELDS]);
 
     const rolledBack = await runCli(['db', 'rollback'], { env });
