@@ -197,12 +197,12 @@ async function convertAndWriteChunk(
   const errorsBeforeWrite = errors.length;
   const written = await writeConverted(client, converted, ctx, errors);
   const refusedByDatabase = errors.length - errorsBeforeWrite;
-  await writeRowErrors(client, ctx, errors);
+  const kept = await writeRowErrors(client, ctx, errors);
   phases.write += performance.now() - convertStarted - convertMs;
-  // Converted rows not written are skipped: history for this version written by an earlier job, or the track
-  // deleted by the application since the read (a deleted track is neither converted nor a row error).
-  skipped += converted.length - written - refusedByDatabase;
-  return { converted: written, skipped, errors };
+  // Rows not written are skipped: converted rows with history for this version from an earlier job, and tracks
+  // the application deleted since the read (a deleted track is neither converted nor a row error).
+  skipped += converted.length - written - refusedByDatabase + (errors.length - kept.length);
+  return { converted: written, skipped, errors: kept };
 }
 
 async function lockJob(client: pg.PoolClient, jobId: number): Promise<string> {

@@ -270,7 +270,18 @@ function convertedParams(rows: ConvertedRow[], ctx: HistoryContext): unknown[] {
   return [`[${parts.join(',')}]`, ctx.analysisVersion, ctx.processingTimeMs, ctx.createdBy, ctx.jobId];
 }
 
-export async function writeRowErrors(client: pg.PoolClient, ctx: HistoryContext, errors: RowError[]): Promise<void> {
-  if (errors.length === 0) return;
-  await insertRowErrors(client, ctx.jobId, ctx.rangeId, errors);
+/**
+ * Row errors of tracks that still exist, locked (FOR KEY SHARE) until the range commits: a track the application
+ * deleted since the read gets none — a deleted track is neither converted nor a row error — and one it deletes
+ * now waits for the commit (the error then describes a track that existed when the range was written, as a
+ * history row does). Returns the errors written.
+ */
+export async function writeRowErrors(client: pg.PoolClient, ctx: HistoryContext, errors: RowError[]): Promise<RowError[]> {
+  if (errors.length === 0) return errors;
+  const { rows } = await client.query<{ id: number }>(
+    'SELECT id::float8 AS id FROM tracks WHERE id = ANY($1::bigint[]) FOR KEY SHARE', [errors.map((e) => e.trackId)]);
+  const present = new Set(rows.map((r) => r.id));
+  const kept = errors.filter((e) => present.has(e.trackId));
+  if (kept.length > 0) await insertRowErrors(client, ctx.jobId, ctx.rangeId, kept);
+  return kept;
 }
