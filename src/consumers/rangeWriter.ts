@@ -176,7 +176,7 @@ export const WRITE_CONVERTED_SQL = `${INPUT}, seen AS MATERIALIZED (
  * rewritten since the read). A deleted track is simply not converted: no history row, no row error.
  */
 const MOVED_TRACKS_SQL = `
-  SELECT t.id FROM tracks t WHERE t.id = ANY($1::int[]) AND NOT ${HAS_HISTORY_FOR_VERSION('t.id')}`;
+  SELECT t.id::float8 AS id, md5(t.analysis_data) AS md5 FROM tracks t WHERE t.id = ANY($1::int[]) AND NOT ${HAS_HISTORY_FOR_VERSION('t.id')}`;
 
 /** Tries of the write with snapshots before the range is given up to the retry queue (rows kept moving). */
 const SNAPSHOT_WRITE_TRIES = 5;
@@ -216,15 +216,16 @@ export async function writeConverted(
  */
 async function writeBatch(client: pg.PoolClient, rows: ConvertedRow[], ctx: HistoryContext): Promise<number> {
   const params = convertedParams(rows, ctx);
+  const readMd5 = new Map(rows.map((row) => [row.trackId, row.read.md5]));
   if (!rows.some((row) => row.hadValues)) {
     const first = params.slice(0, 4);
     const counts = (await writeFresh(client, first)) ?? (await writeCounts(client, WRITE_FIRST_SQL, first));
-    if (await writtenWhole(client, counts, ctx)) return counts.updated;
+    if (await writtenWhole(client, counts, ctx, readMd5)) return counts.updated;
     await client.query('ROLLBACK TO SAVEPOINT write_batch');
   }
   for (let attempt = 1; attempt <= SNAPSHOT_WRITE_TRIES; attempt++) {
     const counts = await writeCounts(client, WRITE_CONVERTED_SQL, params);
-    if (await writtenWhole(client, counts, ctx)) return counts.updated;
+    if (await writtenWhole(client, counts, ctx, readMd5)) return counts.updated;
     await client.query('ROLLBACK TO SAVEPOINT write_batch');
   }
   // Not a row error: the range goes to the retry queue and is written later, from the start (read again).
@@ -235,13 +236,18 @@ interface WriteCounts { inserted: number; updated: number; missing: number[] }
 
 /**
  * Every updated track got its history row (none raced in from another writer) and every track not updated is
- * deleted or already has history for the version — none moved under the write.
+ * deleted or already has history for the version — none moved under the write. A track whose legacy data was
+ * rewritten since the read cannot be written from this read at all: the range is retried, and read again.
  */
-async function writtenWhole(client: pg.PoolClient, counts: WriteCounts, ctx: HistoryContext): Promise<boolean> {
+async function writtenWhole(client: pg.PoolClient, counts: WriteCounts, ctx: HistoryContext, readMd5: Map<number, string>): Promise<boolean> {
   if (counts.inserted !== counts.updated) return false;
   if (counts.missing.length === 0) return true;
-  const { rowCount } = await client.query(MOVED_TRACKS_SQL, [counts.missing, ctx.analysisVersion]);
-  return rowCount === 0;
+  const { rows } = await client.query<{ id: number; md5: string | null }>(MOVED_TRACKS_SQL, [counts.missing, ctx.analysisVersion]);
+  const rewritten = rows.find((row) => row.md5 !== readMd5.get(row.id));
+  if (rewritten) {
+    throw new TransientError('write_contended', `the legacy data of track ${rewritten.id} was rewritten since the range read it; retrying the range later`);
+  }
+  return rows.length === 0;
 }
 
 /** The plain write; undefined, rolled back to the savepoint, when a track already has a history row for the version. */
