@@ -12,7 +12,7 @@ export function formatFinalizeReport(report: FinalizeReport): string[] {
   }
   if (changed.count > 0) {
     const what = `${changed.count} track(s) had their legacy data rewritten after conversion and now convert to other values (e.g. ${changed.sampleTrackIds.join(', ')})`;
-    if (report.finalized) lines.push(`${what}; accepted with --accept-changed`);
+    if (report.finalized) lines.push(changed.accepted ? `${what}; accepted with --accept-changed` : what);
     else if (report.unconverted === 0) lines.push(`job ${jobId} cannot be finalized: ${what}`);
     else lines.push(what);
     lines.push(`  convert them again (a new analysis version over their ids): ${printable(changed.command ?? '')}`);
