@@ -99,13 +99,12 @@ const insertHistory = (onConflict: string): string => `inserted AS (
   )`;
 
 /**
- * The statement's answer: history rows inserted, tracks updated, and the input tracks NOT updated (`missing`,
- * nearly always empty): deleted, skipped (history for the version), or moved under the write — which of them
- * is told apart after the statement (movedTracks). EXCEPT is a hash or sort, never a rescan per row.
+ * The statement's answer: history rows inserted and tracks updated. An input track not updated (nearly never)
+ * is deleted, skipped (history for the version) or moved under the write; which, is told after the statement
+ * (MOVED_TRACKS_SQL), so the input is read once here — not kept for a second look.
  */
 const COUNTS = `
-  SELECT (SELECT count(*) FROM inserted)::int AS inserted, (SELECT count(*) FROM updated)::int AS updated,
-         ARRAY(SELECT track_id FROM input EXCEPT SELECT track_id FROM updated) AS missing`;
+  SELECT (SELECT count(*) FROM inserted)::int AS inserted, (SELECT count(*) FROM updated)::int AS updated`;
 
 const ON_CONFLICT_SKIP = 'ON CONFLICT (track_id, analysis_type, analysis_version) DO NOTHING';
 
@@ -125,8 +124,8 @@ const SET_ANALYSIS_COLUMNS = `
  * The write of a range whose tracks had no analysis values when it was read: nothing to snapshot, so no
  * probe. The UPDATE re-checks "still no values" on the row version it overwrites (READ COMMITTED re-evaluates
  * its WHERE on a row changed by a concurrent writer), so a track that got values from elsewhere since the read
- * is not overwritten here: it is missing from `updated`, still there and without history, and the range is
- * written again with WRITE_CONVERTED_SQL.
+ * is not overwritten here: it is not updated, still there and without history, and the range is written again
+ * with WRITE_CONVERTED_SQL.
  */
 const writeFirst = (onConflict: string, skipTracksWithHistory: boolean): string => `${INPUT}, updated AS (
     UPDATE tracks t ${SET_ANALYSIS_COLUMNS}
@@ -150,7 +149,7 @@ export const WRITE_FIRST_SQL = writeFirst(ON_CONFLICT_SKIP, true);
  * Track columns, rollback snapshots and history rows in one statement. The probe (`seen`) reads the rows as
  * the statement's snapshot shows them; a row another session changes before the UPDATE reaches it would be
  * overwritten with values the snapshot never saw, so the UPDATE takes only rows still at the version the probe
- * read (xmin, re-checked on the row it overwrites). A row that moved is missing from `updated`: the write is redone.
+ * read (xmin, re-checked on the row it overwrites). A row that moved is not updated: the write is redone.
  */
 export const WRITE_CONVERTED_SQL = `${INPUT}, seen AS MATERIALIZED (
     SELECT i.track_id, i.results, i.confidence_score, i.read_xmin, i.read_md5, t.xmin AS seen_xmin,
@@ -171,9 +170,10 @@ export const WRITE_CONVERTED_SQL = `${INPUT}, seen AS MATERIALIZED (
   ${COUNTS}`;
 
 /**
- * Of the tracks a write did not update, those still to write: they exist and have no history row for the
- * version, so they moved under the write (got values, changed between probe and UPDATE, or their blob was
- * rewritten since the read). A deleted track is simply not converted: no history row, no row error.
+ * Of a write's input tracks, those still to write: they exist and have no history row for the version (the
+ * write's own are visible to it), so they moved under the write (got values, changed between probe and UPDATE,
+ * or their blob was rewritten since the read). A deleted track is simply not converted: no history row, no row
+ * error. Run only when the write updated fewer tracks than it was given.
  */
 const MOVED_TRACKS_SQL = `
   SELECT t.id::float8 AS id, md5(t.analysis_data) AS md5 FROM tracks t WHERE t.id = ANY($1::int[]) AND NOT ${HAS_HISTORY_FOR_VERSION('t.id')}`;
@@ -232,7 +232,7 @@ async function writeBatch(client: pg.PoolClient, rows: ConvertedRow[], ctx: Hist
   throw new TransientError('write_contended', `tracks of the range kept changing under the write (${SNAPSHOT_WRITE_TRIES} tries); retrying the range later`);
 }
 
-interface WriteCounts { inserted: number; updated: number; missing: number[] }
+interface WriteCounts { inserted: number; updated: number }
 
 /**
  * Every updated track got its history row (none raced in from another writer) and every track not updated is
@@ -241,8 +241,8 @@ interface WriteCounts { inserted: number; updated: number; missing: number[] }
  */
 async function writtenWhole(client: pg.PoolClient, counts: WriteCounts, ctx: HistoryContext, readMd5: Map<number, string>): Promise<boolean> {
   if (counts.inserted !== counts.updated) return false;
-  if (counts.missing.length === 0) return true;
-  const { rows } = await client.query<{ id: number; md5: string | null }>(MOVED_TRACKS_SQL, [counts.missing, ctx.analysisVersion]);
+  if (counts.updated === readMd5.size) return true;
+  const { rows } = await client.query<{ id: number; md5: string | null }>(MOVED_TRACKS_SQL, [[...readMd5.keys()], ctx.analysisVersion]);
   const rewritten = rows.find((row) => row.md5 !== readMd5.get(row.id));
   if (rewritten) {
     throw new TransientError('write_contended', `the legacy data of track ${rewritten.id} was rewritten since the range read it; retrying the range later`);
@@ -263,7 +263,7 @@ async function writeFresh(client: pg.PoolClient, params: unknown[]): Promise<Wri
 
 async function writeCounts(client: pg.PoolClient, sql: string, params: unknown[]): Promise<WriteCounts> {
   const { rows } = await client.query<WriteCounts>(sql, params);
-  return rows[0] ?? { inserted: 0, updated: 0, missing: [] };
+  return rows[0] ?? { inserted: 0, updated: 0 };
 }
 
 function convertedParams(rows: ConvertedRow[], ctx: HistoryContext): unknown[] {
