@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { ALEMBIC_AFTER_ANALYSIS_DOWN, ALEMBIC_AFTER_ANALYSIS_UP } from '../src/schema/alembic.js';
+import type { DeferrableStep } from '../src/schema/deferredIndexes.js';
 import { RefusedError } from '../src/schema/errors.js';
 import { describeDuplicates, findHistoryDuplicates } from '../src/schema/historyDuplicates.js';
 import { runSteps, stepContextOf, type Probe, type Step } from '../src/schema/steps.js';
@@ -10,7 +11,7 @@ import { runSteps, stepContextOf, type Probe, type Step } from '../src/schema/st
  *
  * Online-safe on a large, busy `tracks`: one short ALTER for all columns (nullable, no default: a catalog
  * change, no rewrite); constraints added NOT VALID (a moment's lock) and validated in a separate step
- * (a scan that does not block writers); indexes built CONCURRENTLY. Runs outside a transaction, step by
+ * (a scan that does not block writers); indexes built CONCURRENTLY (or, with `db migrate --defer-indexes`, left for `db build-indexes`). Runs outside a transaction, step by
  * step; every step is idempotent, so a revision stopped half-way is finished by running it again.
  *
  * A library upgraded by the application's own Alembic revision (2024_01_15_001) already has the columns, the
@@ -191,6 +192,8 @@ function indexes(): Step[] {
     table: ix.table,
     sql: `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${ix.name} ON ${ix.table} (${ix.columns.join(', ')})`,
     repair: { when: invalidIndex(ix.name), sql: `DROP INDEX CONCURRENTLY IF EXISTS ${ix.name}` },
+    // Query indexes only: the unique key (the backfill's ON CONFLICT), the keys and the checks are never deferred.
+    deferrable: { index: ix.name },
   }));
 }
 
@@ -204,6 +207,9 @@ export const ANALYSIS_FIELDS_UP: readonly Step[] = [
   ...indexes(),
   ALEMBIC_AFTER_ANALYSIS_UP,
 ];
+
+/** The steps `db migrate --defer-indexes` leaves for `db build-indexes` (deferredIndexes.ts). */
+export const ANALYSIS_FIELDS_DEFERRABLE: readonly DeferrableStep[] = ANALYSIS_FIELDS_UP.filter((s) => s.deferrable).map((step) => ({ revision: REVISION, step }));
 
 /**
  * Exactly what `up` added, in reverse order, whichever of it exists (every statement is IF EXISTS, so a revision

@@ -15,7 +15,8 @@ import { checkHistoryDuplicates } from '../schema/historyDuplicates.js';
 import { printLibraryState } from './dbLibraryReport.js';
 import { changeReport, printBackup, printStatus, printVerdicts, printVerify, targetVerdict, type ChangeReport } from './dbReport.js';
 import { printJson, printLine, printMessage, writeOut } from './output.js';
-import { allMigrations } from '../../migrations/index.js';
+import { allMigrations, deferrableSteps } from '../../migrations/index.js';
+import { deferVerdict } from '../schema/deferredIndexes.js';
 import { backupUnlessSkipped, pointingAtBackup, timed, withDb, type Db } from './dbSession.js';
 
 /** The db commands, wired from the shared/db modules. Every step is logged with its duration. */
@@ -31,6 +32,8 @@ export interface ChangeOptions {
   dropLedger?: boolean;
   /** Print one JSON document (ChangeReport) on stdout instead of the lines on stderr. */
   json?: boolean;
+  /** db migrate only: record the deferrable index steps instead of running them (deferredIndexes.ts). */
+  deferIndexes?: boolean;
 }
 
 /** Resolve the target, run the pre-flight, back up, change the schema, validate — stopping at the first problem. */
@@ -40,7 +43,7 @@ async function change(direction: 'up' | 'down', options: ChangeOptions): Promise
     const hasWork = path.direction !== 'none';
     const backup = options.backup !== false;
     const checks = await timed(db.logger, 'pre-flight', () => preflightChecks(db, direction, path, options, backup, hasWork));
-    const report = changeReport(path, [targetVerdict(path), ...checks], options.dryRun ?? false);
+    const report = changeReport(path, [targetVerdict(path), ...checks], options.dryRun ?? false, direction === 'up' && (options.deferIndexes ?? false));
     const json = options.json ?? false;
     // With --json the document is printed whatever happens next: a refusal or a failed validation is in it too.
     try {
@@ -76,13 +79,13 @@ async function preflightChecks(db: Db, direction: 'up' | 'down', path: RevisionP
           await checkAnalysisDataLoss(db.pool, path.revisions, options.allowDataLoss ?? false),
           await checkLedgerRevert(db.pool, path.revisions, options.dropLedger ?? false),
         ]
-      : [await checkHistoryDuplicates(db.pool, path.revisions)]),
+      : [await checkHistoryDuplicates(db.pool, path.revisions), ...(options.deferIndexes ? [deferVerdict(path.revisions, deferrableSteps)] : [])]),
   ];
 }
 
 /** Migrate or roll back along the path, then validate; what was done goes into the report as it happens. */
 async function applyChange(db: Db, direction: 'up' | 'down', path: RevisionPath, report: ChangeReport, json: boolean): Promise<void> {
-  const run = { revisions: allMigrations, to: path.target, logger: db.logger, applicationName: `${db.applicationName} migrate` };
+  const run = { revisions: allMigrations, to: path.target, logger: db.logger, applicationName: `${db.applicationName} migrate`, deferIndexes: report.deferIndexes };
   const result = await timed(db.logger, direction === 'up' ? 'migrate' : 'rollback', () => (direction === 'up' ? migrate(db.url, run) : rollback(db.url, run)));
   report.done = result.done;
   report.partlyAppliedFinished = result.wasPartlyApplied;

@@ -33,10 +33,16 @@ export function registerDbCommand(program: Command): void {
     .description('apply pending revisions (pre-flight checks first; validation after)')
     .option('--to <revision>', `stop at this revision: ${REVISION_HELP}`)
     .option('--dry-run', 'run the pre-flight checks and print the SQL; change nothing')
+    .option('--defer-indexes', 'leave the query indexes of the analysis columns for later (db build-indexes or backfill finalize): a faster backfill, slow queries on those columns until built')
     .option(...BACKUP_OPTION)
     .option(...NO_BACKUP_OPTION)
     .option('--json', CHANGE_JSON_HELP)
-    .action((options: { to?: string; dryRun?: boolean; backup?: boolean; json?: boolean }) => actions().then((a) => a.migrateAction(options)));
+    .action((options: { to?: string; dryRun?: boolean; deferIndexes?: boolean; backup?: boolean; json?: boolean }) => actions().then((a) => a.migrateAction(options)));
+
+  db.command('build-indexes')
+    .description('build the indexes db migrate --defer-indexes left for later, concurrently (writers go on); run again after an interruption')
+    .option('--json', 'print one JSON object: {built, unknown}')
+    .action((options: { json?: boolean }) => import('./dbBuildIndexesAction.js').then((a) => a.buildIndexesAction(options)));
 
   db.command('rollback')
     .description('revert the newest revision, or every revision after --to')

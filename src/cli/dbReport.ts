@@ -24,6 +24,8 @@ export interface ChangeReport {
   /** The revisions on the path, in the order they are applied or reverted. */
   revisions: string[];
   dryRun: boolean;
+  /** db migrate --defer-indexes: deferrable index steps are recorded, not run (db build-indexes builds them). */
+  deferIndexes: boolean;
   verdicts: Verdict[];
   /** The backup file written before the change; null when skipped (--no-backup) or not reached. */
   backup: string | null;
@@ -36,9 +38,9 @@ export interface ChangeReport {
   plan?: string;
 }
 
-export function changeReport(path: RevisionPath, verdicts: Verdict[], dryRun: boolean): ChangeReport {
+export function changeReport(path: RevisionPath, verdicts: Verdict[], dryRun: boolean, deferIndexes = false): ChangeReport {
   return {
-    target: path.target, direction: path.direction, revisions: path.revisions, dryRun, verdicts,
+    target: path.target, direction: path.direction, revisions: path.revisions, dryRun, deferIndexes, verdicts,
     backup: null, done: [], partlyAppliedFinished: [], validation: null,
   };
 }
@@ -95,5 +97,8 @@ export function printVerify(report: VerifyReport, json: boolean): void {
   }
   for (const c of report.checks) printLine(`${c.status.padEnd(4)}  ${c.area.padEnd(6)}  ${c.name}: ${c.detail}`);
   const failed = report.checks.filter((c) => c.status === 'FAIL').length;
-  printLine(failed ? `${failed} check(s) FAILED` : `all ${report.checks.length} checks passed or informational`);
+  const warned = report.checks.filter((c) => c.status === 'WARN').length;
+  if (failed) printLine(`${failed} check(s) FAILED`);
+  else if (warned) printLine(`no check failed; ${warned} WARN (deferred on purpose, see above)`);
+  else printLine(`all ${report.checks.length} checks passed or informational`);
 }

@@ -9,7 +9,8 @@ import type { Command } from 'commander';
  */
 const EXAMPLES: Record<string, string[]> = {
   'db': ['tracktion-migrate db status', 'tracktion-migrate db migrate --dry-run'],
-  'db migrate': ['tracktion-migrate db migrate --dry-run', 'tracktion-migrate db migrate --to AnalysisFields1732500001000 --json'],
+  'db migrate': ['tracktion-migrate db migrate --dry-run', 'tracktion-migrate db migrate --to AnalysisFields1732500001000 --json', 'tracktion-migrate db migrate --defer-indexes'],
+  'db build-indexes': ['tracktion-migrate db build-indexes', 'tracktion-migrate db build-indexes --json'],
   'db rollback': ['tracktion-migrate db rollback --dry-run', 'tracktion-migrate db rollback --to base --allow-data-loss --drop-ledger --json'],
   'db status': ['tracktion-migrate db status --json'],
   'db plan': ['tracktion-migrate db plan > pending.sql', 'tracktion-migrate db plan --all'],

@@ -120,7 +120,7 @@ export function registerOperateCommands(program: Command): void {
     }));
 
   backfill.command('finalize <job>')
-    .description('last step: check no track in the job\'s bounds still needs conversion or changed its legacy data since, validate NOT VALID constraints, mark the job finalized')
+    .description('last step: check no track in the job\'s bounds still needs conversion or changed its legacy data since, validate NOT VALID constraints, mark the job finalized, then build the indexes db migrate --defer-indexes left')
     .option('--accept-changed', 'finalize even if tracks\' legacy data was rewritten after their conversion (they stay listed)')
     .option('--json', 'print the report as JSON')
     .action(async (jobArg: string, opts: { acceptChanged?: boolean; json?: boolean }) => withFleet(async (ctx) => {
@@ -129,6 +129,7 @@ export function registerOperateCommands(program: Command): void {
       if (opts.json) printJson(report);
       else for (const line of formatFinalizeReport(report)) printLine(line);
       if (!report.finalized) process.exitCode = ExitCode.failure;
+      if (report.finalized) await import('./dbBuildIndexesAction.js').then((a) => a.buildIndexesAfterFinalize());
     }));
 
   backfill.command('throttle <job>')

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { ANALYSIS_FIELDS, COLUMNS, CONSTRAINTS, INDEXES } from '../shared/db/schemaSpec.js';
 import { ALEMBIC_ANALYSIS_REVISION, ALEMBIC_BEFORE_ANALYSIS, alembicVersion } from './alembic.js';
 import { findConstraint, readCatalog, type Catalog } from './catalog.js';
+import { BUILD_COMMAND, pendingIndexes, poolQuery, type DeferredIndex } from './deferredIndexes.js';
 import { describeDuplicates, findHistoryDuplicates, type HistoryDuplicates } from './historyDuplicates.js';
 
 /**
@@ -22,6 +23,11 @@ export interface LibraryState {
   missing: string[];
   /** INVALID indexes (an interrupted concurrent build) and NOT VALID constraints. */
   invalid: string[];
+  /**
+   * Indexes left for later by `db migrate --defer-indexes` and not built yet (absent or INVALID); they are in
+   * neither `missing` nor `invalid`, and do not make the library partly upgraded.
+   */
+  deferred: DeferredIndex[];
   /** Objects that exist under another name than ours and stand for ours. */
   adopted: { expected: string; found: string }[];
   /** History rows in the way of the unique key (only asked where the history has no unique key). */
@@ -34,14 +40,16 @@ export interface LibraryState {
 
 export async function readLibraryState(pool: pg.Pool): Promise<LibraryState> {
   const query = async (sql: string, params: unknown[]) => (await pool.query(sql, params)).rows as Record<string, unknown>[];
-  const [catalog, alembic, duplicates] = await Promise.all([readCatalog(pool), alembicVersion(query), findHistoryDuplicates(query)]);
-  return classifyLibrary(catalog, alembic, duplicates);
+  const [catalog, alembic, duplicates, deferred] = await Promise.all([
+    readCatalog(pool), alembicVersion(query), findHistoryDuplicates(query), pendingIndexes(poolQuery(pool)),
+  ]);
+  return classifyLibrary(catalog, alembic, duplicates, deferred);
 }
 
 const isAnalysis = (spec: { revision: string }) => spec.revision === ANALYSIS_FIELDS;
 
 /** Pure: the state of a library from its catalog, its alembic_version and the duplicates in its history. */
-export function classifyLibrary(catalog: Catalog, alembic: string | null, duplicates: HistoryDuplicates): LibraryState {
+export function classifyLibrary(catalog: Catalog, alembic: string | null, duplicates: HistoryDuplicates, pending: DeferredIndex[] = []): LibraryState {
   const tracks = catalog.columns.filter((c) => c.table === 'tracks');
   const history = catalog.columns.some((c) => c.table === 'analysis_history');
   const present: string[] = [];
@@ -53,9 +61,12 @@ export function classifyLibrary(catalog: Catalog, alembic: string | null, duplic
     (tracks.some((c) => c.name === spec.name) ? present : missing).push(`tracks.${spec.name}`);
   }
   (history ? present : missing).push('table analysis_history');
+  const deferred: DeferredIndex[] = [];
   for (const spec of INDEXES.filter(isAnalysis)) {
     const row = catalog.indexes.find((i) => i.name === spec.name);
-    if (!row) missing.push(spec.name);
+    const onPurpose = pending.find((d) => d.index === spec.name);
+    if (onPurpose && (!row || !row.valid)) deferred.push(onPurpose);
+    else if (!row) missing.push(spec.name);
     else (row.valid ? present : invalid).push(spec.name);
   }
   for (const spec of CONSTRAINTS.filter((c) => isAnalysis(c) && c.name)) {
@@ -71,10 +82,10 @@ export function classifyLibrary(catalog: Catalog, alembic: string | null, duplic
 
   const state: LibraryStateName = !tracks.length ? 'empty' : !present.length && !invalid.length ? 'legacy' : missing.length || invalid.length ? 'partly-upgraded' : 'upgraded';
   return {
-    state, alembicVersion: alembic, present, missing, invalid, adopted,
+    state, alembicVersion: alembic, present, missing, invalid, deferred, adopted,
     duplicateHistoryRows: duplicates.extraRows,
     migrateWill: migrateWill(state, missing, invalid, adopted, alembic, duplicates),
-    notes: notes(catalog, alembic),
+    notes: [...notes(catalog, alembic), ...deferredNotes(deferred)],
   };
 }
 
@@ -90,6 +101,13 @@ function migrateWill(state: LibraryStateName, missing: string[], invalid: string
   for (const a of adopted) will.push(`keep ${a.found} as it is: it stands for ${a.expected}`);
   if (alembic === ALEMBIC_BEFORE_ANALYSIS && state !== 'empty') will.push(`set the application's alembic_version from ${ALEMBIC_BEFORE_ANALYSIS} to ${ALEMBIC_ANALYSIS_REVISION}`);
   return will;
+}
+
+/** db migrate leaves a deferred index alone: the note names the command that builds it. */
+function deferredNotes(deferred: DeferredIndex[]): string[] {
+  if (!deferred.length) return [];
+  return [`${deferred.length} index(es) deferred by db migrate --defer-indexes, not built yet: ${deferred.map((d) => d.index).join(', ')} — `
+    + `queries on their columns scan the table until then; ${BUILD_COMMAND} (or backfill finalize) builds them`];
 }
 
 function notes(catalog: Catalog, alembic: string | null): string[] {

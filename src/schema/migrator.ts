@@ -9,6 +9,7 @@ import { RevisionExecutor, appliedRevisions, openMigrationSource } from './dataS
 import { blockingSessions } from './locks.js';
 import { createPool, databaseName, urlForDatabase } from '../shared/db/pool.js';
 import { interruptedRevisions } from './revisionProgress.js';
+import { deferIndexStep } from './deferredIndexes.js';
 import { runPath, sessionStatus, type RevisionRun } from './revisionRun.js';
 import {
   BASE, defaultRollbackTarget, knownRevisions, type MigrationClass, pathTo, refuseUpWhilePartlyReverted, resolveRevision, revisionStatus, type RevisionPath, type RevisionStatus,
@@ -24,6 +25,8 @@ export interface MigrateOptions {
   /** Overrides of the MIGRATION_* settings (tests use tiny timeouts). */
   settings?: Partial<StepSettings>;
   applicationName?: string;
+  /** `db migrate --defer-indexes`: deferrable index steps are recorded (deferredIndexes.ts), not run. */
+  deferIndexes?: boolean;
 }
 
 export interface MigrationRun {
@@ -114,12 +117,18 @@ export async function ensureDatabaseExists(databaseUrl: string): Promise<boolean
   }
 }
 
-interface MigrationSession {
+export interface MigrationSession {
   status(): Promise<RevisionStatus>;
   run(path: RevisionPath): Promise<string[]>;
+  /** The session's connection, its step context attached: for steps run outside a revision (indexBuild.ts). */
+  queryRunner: QueryRunner;
 }
 
-async function withMigrationSession<T>(
+/**
+ * One session for a change of the schema: the advisory lock (one change at a time), the step settings and the
+ * blocker watch attached to the connection; everything closed whatever happens.
+ */
+export async function withMigrationSession<T>(
   databaseUrl: string,
   options: MigrateOptions,
   work: (session: MigrationSession) => Promise<T>,
@@ -131,13 +140,17 @@ async function withMigrationSession<T>(
   const watchPool = createPool(databaseUrl, { applicationName: `${applicationName} lock watch`, max: 1 });
   const queryRunner = dataSource.createQueryRunner();
   try {
-    attachStepContext(queryRunner, { settings, logger, findBlockers: (pid) => blockingSessions(watchPool, pid) });
+    attachStepContext(queryRunner, {
+      settings, logger, findBlockers: (pid) => blockingSessions(watchPool, pid),
+      ...(options.deferIndexes ? { defer: deferIndexStep(logger) } : {}),
+    });
     await takeMigrationLock(queryRunner);
     const executor = new RevisionExecutor(dataSource, queryRunner);
     const revisionRun: RevisionRun = { dataSource, executor, queryRunner, query: (q, p) => queryRunner.query(q, p), revisions: options.revisions };
     return await work({
       status: () => sessionStatus(revisionRun),
       run: (path) => runPath(revisionRun, path, logger),
+      queryRunner,
     });
   } finally {
     await closeQuietly(queryRunner, dataSource, watchPool);

@@ -4,6 +4,7 @@ import { stepLogLevel, type Logger } from '../shared/logger.js';
 import { isUnreachable } from '../shared/services.js';
 import { appliedRevisions, type RevisionExecutor } from './dataSource.js';
 import { MigrationError, RevisionError } from './errors.js';
+import { forgetBuiltIndexes, forgetDeferredOfRevision } from './deferredIndexes.js';
 import { interruptedRevisions, markFinished, markStarted, type RunQuery } from './revisionProgress.js';
 import { BASE, knownRevisions, revisionStatus, type MigrationClass, type RevisionPath, type RevisionStatus } from './revisions.js';
 
@@ -75,6 +76,9 @@ async function runRevision(run: RevisionRun, instance: MigrationInterface, revis
     await executor.undoLastMigration();
   }
   if (outsideTransaction) await markFinished(query, revision);
+  // A deferral outlives neither its revision (reverted) nor its index (built by a plain migrate that finished it).
+  if (direction === 'down') await forgetDeferredOfRevision(query, revision);
+  else await forgetBuiltIndexes(query);
 }
 
 /** A failed revision: what failed, which revisions are applied now, and what the operator can do. */

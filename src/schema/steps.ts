@@ -45,6 +45,11 @@ export interface Step {
   repair?: { when: Probe; sql: string };
   /** A squawk rule this statement is exempt from, and why; printed above it by `db plan`. */
   lintIgnore?: { rule: string; reason: string };
+  /**
+   * The step builds this index, which nothing in the tool's correctness needs (no key, no constraint): with
+   * `db migrate --defer-indexes` it is recorded as deferred instead of run, and built later (deferredIndexes.ts).
+   */
+  deferrable?: { index: string };
 }
 
 export interface StepSettings {
@@ -63,6 +68,8 @@ export interface StepContext {
   recorder?: { comment(line: string): void };
   /** Sessions blocking backend `pid` right now, asked from a second connection while a step waits. */
   findBlockers?: (pid: number) => Promise<Blocker[]>;
+  /** `db migrate --defer-indexes`: a deferrable step is handed here (which records it) instead of being run. */
+  defer?: (queryRunner: QueryRunner, revision: string, step: Step) => Promise<void>;
 }
 
 const CONTEXT_KEY = 'tracktionSteps';
@@ -105,6 +112,10 @@ export async function runSteps(queryRunner: QueryRunner, revision: string, steps
       ctx.logger.debug({ revision, step: step.title }, `step skipped: ${step.title} (${skip})`);
       continue;
     }
+    if (step.deferrable && ctx.defer && !ctx.recorder) {
+      await ctx.defer(queryRunner, revision, step);
+      continue;
+    }
     const started = performance.now();
     ctx.recorder?.comment(`-- step: ${step.title}`);
     await session.prepare(step.kind);
@@ -122,6 +133,7 @@ async function skipReason(queryRunner: QueryRunner, step: Step): Promise<string 
 
 /** Printed right above the statement, so a squawk-ignore applies to it and nothing else. */
 function recordGuards(recorder: NonNullable<StepContext['recorder']>, step: Step): void {
+  if (step.deferrable) recorder.comment(`-- deferrable: db migrate --defer-indexes leaves it for db build-indexes`);
   if (step.skipWhen) recorder.comment(`-- skipped when ${step.skipWhen.describe}`);
   if (step.repair) {
     recorder.comment(`-- first, only when ${step.repair.when.describe}:`);

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { seedDemoTracks } from '../../src/demo/seedDemo.js';
-import { ensureDatabaseExists, migrateToLatest } from '../../src/schema/migrator.js';
+import { ensureDatabaseExists, migrate } from '../../src/schema/migrator.js';
 import { checkConnection, createPool, urlForDatabase } from '../../src/shared/db/pool.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { allMigrations } from '../../migrations/index.js';
@@ -9,14 +9,14 @@ import { allMigrations } from '../../migrations/index.js';
  * The bench's own database on the DATABASE_URL server: dropped and recreated at the start, so nothing of
  * an earlier run leaks in, and (unless kept) dropped at the end. Nothing else on the server is touched.
  */
-export async function recreateBenchDatabase(serverUrl: string, name: string): Promise<string> {
+export async function recreateBenchDatabase(serverUrl: string, name: string, deferIndexes = false): Promise<string> {
   const url = urlForDatabase(serverUrl, name);
   await dropBenchDatabase(serverUrl, name);
   await ensureDatabaseExists(url);
   // A step-by-step migration log would bury the bench's own output; warnings still show.
   const logger = createLogger('bench.migrate');
   if (logger.levelVal < 40) logger.level = 'warn';
-  await migrateToLatest(url, allMigrations, logger);
+  await migrate(url, { revisions: allMigrations, logger, deferIndexes });
   return url;
 }
 

@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
     printMessage(`bench: recreating database ${options.databaseName}; namespace ${options.namespace}`);
-    const databaseUrl = await recreateBenchDatabase(config.DATABASE_URL, options.databaseName);
+    const databaseUrl = await recreateBenchDatabase(config.DATABASE_URL, options.databaseName, options.deferIndexes);
     if (!options.keepDatabase) closer.add('bench database', () => dropBenchDatabase(config.DATABASE_URL, options.databaseName));
     const redis = await connectRedis(config.REDIS_URL, { connectionName: 'tracktion-bench', persistent: false });
     closer.add('Redis', () => redis.quit());

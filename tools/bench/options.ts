@@ -26,6 +26,8 @@ export interface BenchOptions {
   keepDatabase: boolean;
   /** Write V8 CPU profiles of the fleet's processes into this directory (--cpu-prof). */
   cpuProfDir: string | undefined;
+  /** Migrate with `db migrate --defer-indexes`; the deferred indexes' build is timed after each fleet run. */
+  deferIndexes: boolean;
 }
 
 export const BENCH_DEFAULTS = Object.freeze({
@@ -69,6 +71,7 @@ export function buildBenchProgram(now: Date): Command {
     .option('--database <name>', 'bench database, dropped and recreated on the DATABASE_URL server', plainName, BENCH_DEFAULTS.databaseName)
     .option('--keep-database', 'keep the bench database after the run', false)
     .option('--cpu-prof <dir>', 'write CPU profiles of the producer and consumers into this directory')
+    .option('--defer-indexes', 'migrate as db migrate --defer-indexes: every method runs without the six analysis query indexes; after each fleet run their build (db build-indexes) is timed, then they are dropped again', false)
     .addHelpText('after', HELP_AFTER)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
@@ -79,7 +82,7 @@ export function parseBenchOptions(argv: string[], now = new Date()): BenchOption
   const program = buildBenchProgram(now).parse(argv);
   const o = program.opts<{
     tracks: number; consumers: number; rangeSize: number; prefetch?: number; rowByRowSample?: number;
-    sqlChunkIds: number; repeat: number; extras: boolean; jsonOut: string; database: string; keepDatabase: boolean; cpuProf?: string;
+    sqlChunkIds: number; repeat: number; extras: boolean; jsonOut: string; database: string; keepDatabase: boolean; cpuProf?: string; deferIndexes: boolean;
   }>();
   return Object.freeze({
     tracks: o.tracks,
@@ -96,6 +99,7 @@ export function parseBenchOptions(argv: string[], now = new Date()): BenchOption
     namespace: `bench-${now.getTime()}`,
     keepDatabase: o.keepDatabase,
     cpuProfDir: o.cpuProf,
+    deferIndexes: o.deferIndexes,
   });
 }
 

@@ -39,6 +39,8 @@ export interface RatedMethod extends MethodResult {
 export interface FleetDetail {
   round: number; jobId: number; state: string; consumers: number; seconds: number; metrics: FleetMetrics; phases: FleetPhases;
   databaseCpuSeconds: number | null; exitCodes: Record<string, number | null>;
+  /** --defer-indexes: seconds `db build-indexes` took on the fleet's converted data. */
+  deferredIndexBuildSeconds?: number;
 }
 
 export interface BenchReport {
@@ -133,6 +135,7 @@ function fleetLines(fleet: FleetDetail): string[] {
     `  time inside ranges (ledger duration_ms: read + convert + write): ${m.rangeWorkSeconds} s in total, ` +
       `${inFlight} ranges in flight on average over ${fleet.consumers} consumers; range mean ${m.meanRangeMs} ms, p95 ${m.p95RangeMs} ms`,
     `  CPU of the PostgreSQL backends serving the fleet: ${fleet.databaseCpuSeconds ?? '-'} s`,
+    ...(fleet.deferredIndexBuildSeconds === undefined ? [] : [`  deferred indexes built afterwards in ${fleet.deferredIndexBuildSeconds} s (not in the fleet's time)`]),
     phaseLine(fleet.phases),
   ];
 }

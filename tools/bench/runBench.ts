@@ -6,6 +6,7 @@ import { fleetNames } from '../../src/shared/names.js';
 import { runBareNode } from './bareNode.js';
 import { seedFresh, seedShape, writtenCounts, type SeedShape } from './benchDatabase.js';
 import { runFleet } from './fleetRun.js';
+import { timeDeferredBuild } from './deferredBuild.js';
 import { convertInDatabase, createHelpers, writeFloor, type InDatabaseSettings } from './inDatabase.js';
 import type { BenchOptions } from './options.js';
 import { readMachineCpu, machineBusyPercent } from './procStats.js';
@@ -79,7 +80,8 @@ function coreMethods(ctx: BenchContext, shape: SeedShape, part: MeasuredPart): M
         prefetch: options.prefetch, cpuProfDir: options.cpuProfDir, say,
       });
       part.fleet.push({ round, jobId: run.jobId, state: run.state, consumers: options.consumers, seconds: run.seconds,
-        metrics: run.metrics, phases: run.phases, databaseCpuSeconds: run.resources.databaseCpuSeconds, exitCodes: run.exitCodes });
+        metrics: run.metrics, phases: run.phases, databaseCpuSeconds: run.resources.databaseCpuSeconds, exitCodes: run.exitCodes,
+        ...(options.deferIndexes ? { deferredIndexBuildSeconds: await timeDeferredBuild(ctx.databaseUrl, pool, say) } : {}) });
       part.processes.push(...run.resources.processes.map((p) => ({ ...p, method: 'fleet' as const, round })));
       return { tracks: shape.tracks, seconds: run.seconds, machineBusyPercent: run.resources.machineBusyPercent };
     },
