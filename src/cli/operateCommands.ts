@@ -6,6 +6,7 @@ import { ExitCode } from '../shared/exitCodes.js';
 import { TracktionError, UsageError } from '../shared/errors.js';
 import { cancelJob, pauseJob, resumeJob, type ControlResult } from '../operations/jobControl.js';
 import { finalizeJob } from '../operations/finalize.js';
+import { formatFinalizeReport } from './finalizeFormat.js';
 import { resumeLost } from '../operations/resumeLost.js';
 import { retryFailed } from '../operations/retryFailed.js';
 import { KEEP_LATER_WRITES_FLAG, rollbackJob, rollbackPlan } from '../operations/rollback.js';
@@ -119,14 +120,14 @@ export function registerOperateCommands(program: Command): void {
     }));
 
   backfill.command('finalize <job>')
-    .description('last step: check no track in the job\'s bounds still needs conversion, validate NOT VALID constraints, mark the job finalized, then build the indexes db migrate --defer-indexes left')
+    .description('last step: check no track in the job\'s bounds still needs conversion or changed its legacy data since, validate NOT VALID constraints, mark the job finalized, then build the indexes db migrate --defer-indexes left')
+    .option('--accept-changed', 'finalize even if tracks\' legacy data was rewritten after their conversion (they stay listed)')
     .option('--json', 'print the report as JSON')
-    .action(async (jobArg: string, opts: { json?: boolean }) => withFleet(async (ctx) => {
+    .action(async (jobArg: string, opts: { acceptChanged?: boolean; json?: boolean }) => withFleet(async (ctx) => {
       const job = await findJob(ctx, jobArg);
-      const report = await finalizeJob(await ctx.pool(), job.id, operator());
+      const report = await finalizeJob(await ctx.pool(), job.id, operator(), { acceptChanged: opts.acceptChanged === true });
       if (opts.json) printJson(report);
-      else if (report.finalized) printLine(`job ${job.id} finalized${report.constraintsValidated.length ? `; validated ${report.constraintsValidated.join(', ')}` : ''}`);
-      else printLine(`job ${job.id} cannot be finalized: ${report.unconverted} track(s) in its bounds still need conversion (e.g. ${report.sampleTrackIds.join(', ')}) — enqueue a backfill for them`);
+      else for (const line of formatFinalizeReport(report)) printLine(line);
       if (!report.finalized) process.exitCode = ExitCode.failure;
       if (report.finalized) await import('./dbBuildIndexesAction.js').then((a) => a.buildIndexesAfterFinalize());
     }));

@@ -7,7 +7,7 @@ import { lockRangeForWork, markRangeDone, type RangeForWork } from '../shared/le
 import type { RangeMessage } from '../shared/rangeMessage.js';
 import type { RangePhase } from '../shared/metrics/rangeObserver.js';
 import { verdictFor } from './jobStateWatcher.js';
-import { hasAnalysisValues, writeConverted, writeRowErrors, type ConvertedRow, type RowError } from './rangeWriter.js';
+import { blobMd5, hasAnalysisValues, writeConverted, writeRowErrors, type ConvertedRow, type RowError } from './rangeWriter.js';
 
 /** What became of one range message. */
 export type RangeOutcome =
@@ -33,12 +33,13 @@ export interface ProcessOptions {
 /**
  * A blob above the size limit is not read at all: PostgreSQL measures it (octet_length reads the stored size,
  * it does not detoast) and sends NULL instead, so a 50 MB blob never reaches the consumer's memory.
- * `had_values` tells the write whether the track's current values need a snapshot for rollback.
+ * `had_values` tells the write whether the track's current values need a snapshot for rollback; `read_xmin`, the
+ * row version read, lets the write take the track only while its blob is the one converted (see rangeWriter.ts).
  */
 const READ_CHUNK_SQL = `
   SELECT t.id, CASE WHEN octet_length(t.analysis_data) > $3 THEN NULL ELSE t.analysis_data END AS analysis_data,
          CASE WHEN octet_length(t.analysis_data) > $3 THEN octet_length(t.analysis_data) END AS oversized_bytes,
-         ${hasAnalysisValues('t')} AS had_values
+         ${hasAnalysisValues('t')} AS had_values, t.xmin::text AS read_xmin
     FROM tracks t WHERE t.id BETWEEN $1 AND $2 ORDER BY t.id LIMIT $4`;
 
 
@@ -124,7 +125,7 @@ interface RangeWrite {
 /** Row errors of a range kept in memory for the report, whatever the range's size. */
 const RECENT_ERRORS_REPORTED = 100;
 
-type RangeRow = { id: number; analysis_data: string | null; oversized_bytes: number | null; had_values: boolean };
+type RangeRow = { id: number; analysis_data: string | null; oversized_bytes: number | null; had_values: boolean; read_xmin: string };
 
 /**
  * Read, convert and write the range chunk by chunk (keyset on the track id, CONSUMER_CHUNK_ROWS rows at a
@@ -179,7 +180,10 @@ async function convertAndWriteChunk(
       continue;
     }
     const outcome = convert(row.analysis_data);
-    if (outcome.outcome === 'converted') converted.push({ trackId: row.id, record: outcome.record, hadValues: row.had_values });
+    if (outcome.outcome === 'converted') {
+      const read = { xmin: row.read_xmin, md5: blobMd5(row.analysis_data as string) };
+      converted.push({ trackId: row.id, record: outcome.record, hadValues: row.had_values, read });
+    }
     else if (outcome.outcome === 'error') errors.push({ trackId: row.id, code: outcome.code, key: outcome.key, message: outcome.message });
     else skipped++;
   }
@@ -193,11 +197,12 @@ async function convertAndWriteChunk(
   const errorsBeforeWrite = errors.length;
   const written = await writeConverted(client, converted, ctx, errors);
   const refusedByDatabase = errors.length - errorsBeforeWrite;
-  await writeRowErrors(client, ctx, errors);
+  const kept = await writeRowErrors(client, ctx, errors);
   phases.write += performance.now() - convertStarted - convertMs;
-  // Converted rows that already had history for this version were written by an earlier job: skipped.
-  skipped += converted.length - written - refusedByDatabase;
-  return { converted: written, skipped, errors };
+  // Rows not written are skipped: converted rows with history for this version from an earlier job, and tracks
+  // the application deleted since the read (a deleted track is neither converted nor a row error).
+  skipped += converted.length - written - refusedByDatabase + (errors.length - kept.length);
+  return { converted: written, skipped, errors: kept };
 }
 
 async function lockJob(client: pg.PoolClient, jobId: number): Promise<string> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { ConvertedRecord } from '../shared/conversion/types.js';
 import { SCORE_COLUMNS } from '../shared/db/schemaSpec.js';
@@ -12,6 +13,19 @@ export interface ConvertedRow {
   record: ConvertedRecord;
   /** The track had analysis values when its range was read (hasAnalysisValues): they must be snapshotted. */
   hadValues: boolean;
+  /** The blob the record was converted from, as read: the write takes the track only if its blob is still this one. */
+  read: BlobRead;
+}
+
+/** A blob as the range read saw it: the row version (xmin, digits) and the md5 (hex) of its text. */
+export interface BlobRead {
+  xmin: string;
+  md5: string;
+}
+
+/** md5 of a blob's text as PostgreSQL's md5(text) computes it in a UTF8 database. */
+export function blobMd5(text: string): string {
+  return createHash('md5').update(text, 'utf8').digest('hex');
 }
 
 /**
@@ -41,33 +55,64 @@ export interface HistoryContext {
 }
 
 /**
- * A range is written in one statement, fed by one JSON array: insert history rows, then update the columns of
- * exactly the tracks whose history row was inserted. This is the statement's common head; `onConflict` says
- * what a track that already has a history row for this version does: with ON_CONFLICT_SKIP it is skipped
- * (written by an earlier job); without, the unique key refuses the whole statement (see writeFresh).
+ * A range is written in one statement, fed by one JSON array. The `tracks` rows are updated FIRST and history
+ * rows inserted only for the rows updated: the UPDATE locks each row until commit, so a track the application
+ * deletes meanwhile is either gone before the UPDATE reaches it (not updated, no history row) or its DELETE waits
+ * for the commit. Inserting history first instead let the foreign key check of analysis_history(track_id) meet a
+ * track deleted after the statement's snapshot (23503), failing the whole range.
+ *
+ * Each input row carries what the range read saw of the track: `x`, the row version (xmin) the blob was read
+ * from, and `h`, the md5 of the blob as read. A track is updated only if its blob is still the one converted: the
+ * row is at the version read, or (the row changed since, e.g. the application updated another column) its blob's
+ * md5 is unchanged — hashed only for rows that changed, which are few. So stored values always come from one
+ * committed blob, and a track whose blob is rewritten after its conversion is found by `backfill finalize`
+ * (its xmin is no longer its history row's).
  */
-const inputAndInsert = (onConflict: string): string => `
+const INPUT = `
   WITH input AS (
     -- One JSON array for the whole range: PostgreSQL parses it once, far cheaper than array parameters
     -- (measured: ~10 ms instead of ~38 ms per 2,000-row range) and no per-element escaping in the driver.
-    SELECT (e ->> 't')::int AS track_id, (e -> 'r' ->> 'confidence_score')::float8 AS confidence_score, e -> 'r' AS results
+    SELECT (e ->> 't')::int AS track_id, (e ->> 'x')::xid AS read_xmin, e ->> 'h' AS read_md5,
+           (e -> 'r' ->> 'confidence_score')::float8 AS confidence_score, e -> 'r' AS results
       FROM jsonb_array_elements($1::jsonb) AS e
-  ), inserted AS (
+  )`;
+
+/** The blob of tracks row `t` is still the one read for input row `i` (see INPUT). */
+const BLOB_AS_READ = `(t.xmin = i.read_xmin OR md5(t.analysis_data) = i.read_md5)`;
+
+/** The track already has a history row for the version (written by an earlier job): it is skipped. */
+const HAS_HISTORY_FOR_VERSION = (trackId: string): string =>
+  `EXISTS (SELECT 1 FROM analysis_history h WHERE h.track_id = ${trackId} AND h.analysis_type = 'full_analysis' AND h.analysis_version = $2)`;
+
+/**
+ * History rows for the tracks just updated (CTE `updated`). `onConflict` says what a track that already has a
+ * history row for this version does: with ON_CONFLICT_SKIP it is skipped; without, the unique key refuses the
+ * whole statement (see writeFresh).
+ */
+const insertHistory = (onConflict: string): string => `inserted AS (
     INSERT INTO analysis_history (track_id, analysis_type, analysis_version, results, confidence_score,
                                   processing_time_ms, created_at, created_by)
-    SELECT i.track_id, 'full_analysis', $2, i.results, i.confidence_score, $3, t.created_at, $4
-      FROM input i JOIN tracks t ON t.id = i.track_id
+    SELECT u.track_id, 'full_analysis', $2, u.results, u.confidence_score, $3, u.created_at, $4
+      FROM updated u
     ${onConflict}
-    RETURNING track_id, results
+    RETURNING 1
   )`;
+
+/**
+ * The statement's answer: history rows inserted and tracks updated. An input track not updated (nearly never)
+ * is deleted, skipped (history for the version) or moved under the write; which, is told after the statement
+ * (MOVED_TRACKS_SQL), so the input is read once here — not kept for a second look.
+ */
+const COUNTS = `
+  SELECT (SELECT count(*) FROM inserted)::int AS inserted, (SELECT count(*) FROM updated)::int AS updated`;
 
 const ON_CONFLICT_SKIP = 'ON CONFLICT (track_id, analysis_type, analysis_version) DO NOTHING';
 
 /**
- * The new column values, from the history row just inserted (alias i). Every join in these statements is one
- * CTE to `tracks` by its primary key: a CTE's row count is a guess to the planner (100, or 1), and two CTEs
- * joined to each other can plan as a nested loop that rescans one per row of the other — measured 9× the
- * whole statement's time, on a table whose statistics said most tracks already had values.
+ * The new column values, from the input row (alias i). Every join in these statements is one CTE to `tracks`
+ * by its primary key: a CTE's row count is a guess to the planner (100, or 1), and two CTEs joined to each
+ * other can plan as a nested loop that rescans one per row of the other — measured 9× the whole statement's
+ * time, on a table whose statistics said most tracks already had values.
  */
 const SET_ANALYSIS_COLUMNS = `
      SET energy_level = (i.results ->> 'energy_level')::float8, danceability = (i.results ->> 'danceability')::float8,
@@ -79,47 +124,59 @@ const SET_ANALYSIS_COLUMNS = `
  * The write of a range whose tracks had no analysis values when it was read: nothing to snapshot, so no
  * probe. The UPDATE re-checks "still no values" on the row version it overwrites (READ COMMITTED re-evaluates
  * its WHERE on a row changed by a concurrent writer), so a track that got values from elsewhere since the read
- * is not overwritten here: the counts differ and the range is written again with WRITE_CONVERTED_SQL.
+ * is not overwritten here: it is not updated, still there and without history, and the range is written again
+ * with WRITE_CONVERTED_SQL.
  */
-const writeFirst = (onConflict: string): string => `${inputAndInsert(onConflict)}, updated AS (
-  UPDATE tracks t ${SET_ANALYSIS_COLUMNS}
-    FROM inserted i
-   WHERE t.id = i.track_id AND NOT ${hasAnalysisValues('t')}
-  RETURNING 1
-  )
-  SELECT (SELECT count(*) FROM inserted)::int AS inserted, (SELECT count(*) FROM updated)::int AS updated`;
+const writeFirst = (onConflict: string, skipTracksWithHistory: boolean): string => `${INPUT}, updated AS (
+    UPDATE tracks t ${SET_ANALYSIS_COLUMNS}
+      FROM input i
+     WHERE t.id = i.track_id AND NOT ${hasAnalysisValues('t')} AND ${BLOB_AS_READ}
+           ${skipTracksWithHistory ? `AND NOT ${HAS_HISTORY_FOR_VERSION('t.id')}` : ''}
+    RETURNING t.id AS track_id, t.created_at, i.results, i.confidence_score
+  ), ${insertHistory(onConflict)}
+  ${COUNTS}`;
 
 /**
- * WRITE_FIRST_SQL with a plain INSERT, tried first: in a first backfill no track has a history row for the
- * version yet, and ON CONFLICT's speculative insertion costs about a tenth of the write's backend CPU
- * (measured: 34.4–36.5 against 39.0–40.6 µs a track, 200,000 tracks, three interleaved rounds). The unique key
- * still refuses any duplicate; the range is then written with WRITE_FIRST_SQL, which skips it.
+ * WRITE_FIRST_SQL with a plain INSERT and no history probe, tried first: in a first backfill no track has a
+ * history row for the version yet, and ON CONFLICT's speculative insertion costs about a tenth of the write's
+ * backend CPU (measured: 34.4–36.5 against 39.0–40.6 µs a track, 200,000 tracks, three interleaved rounds). The
+ * unique key still refuses any duplicate; the range is then written with WRITE_FIRST_SQL, which skips it.
  */
-export const WRITE_FRESH_SQL = writeFirst('');
-export const WRITE_FIRST_SQL = writeFirst(ON_CONFLICT_SKIP);
+export const WRITE_FRESH_SQL = writeFirst('', false);
+export const WRITE_FIRST_SQL = writeFirst(ON_CONFLICT_SKIP, true);
 
 /**
- * History rows and track columns in one statement, snapshotting the values the job overwrites. The same
- * INSERT and UPDATE as WRITE_FIRST_SQL, with the snapshot probe between them. The probe reads the rows as the
- * statement's snapshot shows them; a row another session changes before the UPDATE reaches it would be
+ * Track columns, rollback snapshots and history rows in one statement. The probe (`seen`) reads the rows as
+ * the statement's snapshot shows them; a row another session changes before the UPDATE reaches it would be
  * overwritten with values the snapshot never saw, so the UPDATE takes only rows still at the version the probe
- * read (xmin, re-checked on the row it overwrites). Counts that differ mean a row moved: the write is redone.
+ * read (xmin, re-checked on the row it overwrites). A row that moved is not updated: the write is redone.
  */
-export const WRITE_CONVERTED_SQL = `${inputAndInsert(ON_CONFLICT_SKIP)}, seen AS MATERIALIZED (
-    SELECT i.track_id, i.results, t.xmin AS seen_xmin, ${hasAnalysisValues('t')} AS had_values, ${valuesOfTrack('t')} AS previous
-      FROM inserted i JOIN tracks t ON t.id = i.track_id
-  ), snapshots AS (
-    -- The values this job overwrites, for backfill rollback; only tracks that had any (a first backfill writes none).
-    INSERT INTO backfill_track_snapshots (job_id, track_id, previous)
-    SELECT $5, s.track_id, s.previous FROM seen s WHERE s.had_values
-    ON CONFLICT (job_id, track_id) DO NOTHING
+export const WRITE_CONVERTED_SQL = `${INPUT}, seen AS MATERIALIZED (
+    SELECT i.track_id, i.results, i.confidence_score, i.read_xmin, i.read_md5, t.xmin AS seen_xmin,
+           ${hasAnalysisValues('t')} AS had_values, ${valuesOfTrack('t')} AS previous
+      FROM input i JOIN tracks t ON t.id = i.track_id
+     WHERE NOT ${HAS_HISTORY_FOR_VERSION('i.track_id')}
   ), updated AS (
     UPDATE tracks t ${SET_ANALYSIS_COLUMNS}
       FROM seen i
-     WHERE t.id = i.track_id AND t.xmin = i.seen_xmin
-    RETURNING 1
-  )
-  SELECT (SELECT count(*) FROM inserted)::int AS inserted, (SELECT count(*) FROM updated)::int AS updated`;
+     WHERE t.id = i.track_id AND t.xmin = i.seen_xmin AND ${BLOB_AS_READ}
+    RETURNING t.id AS track_id, t.created_at, i.results, i.confidence_score, i.had_values, i.previous
+  ), snapshots AS (
+    -- The values this job overwrites, for backfill rollback; only tracks that had any (a first backfill writes none).
+    INSERT INTO backfill_track_snapshots (job_id, track_id, previous)
+    SELECT $5, u.track_id, u.previous FROM updated u WHERE u.had_values
+    ON CONFLICT (job_id, track_id) DO NOTHING
+  ), ${insertHistory(ON_CONFLICT_SKIP)}
+  ${COUNTS}`;
+
+/**
+ * Of a write's input tracks, those still to write: they exist and have no history row for the version (the
+ * write's own are visible to it), so they moved under the write (got values, changed between probe and UPDATE,
+ * or their blob was rewritten since the read). A deleted track is simply not converted: no history row, no row
+ * error. Run only when the write updated fewer tracks than it was given.
+ */
+const MOVED_TRACKS_SQL = `
+  SELECT t.id::float8 AS id, md5(t.analysis_data) AS md5 FROM tracks t WHERE t.id = ANY($1::int[]) AND NOT ${HAS_HISTORY_FOR_VERSION('t.id')}`;
 
 /** Tries of the write with snapshots before the range is given up to the retry queue (rows kept moving). */
 const SNAPSHOT_WRITE_TRIES = 5;
@@ -154,28 +211,47 @@ export async function writeConverted(
 
 /**
  * One statement, inside the savepoint `write_batch`; again (rolled back to the savepoint first) when a track
- * changed under it: got values after the read (the write without a probe), or changed between the probe and
+ * moved under it: got values after the read (the write without a probe), or changed between the probe and
  * the UPDATE (the write with it).
  */
 async function writeBatch(client: pg.PoolClient, rows: ConvertedRow[], ctx: HistoryContext): Promise<number> {
   const params = convertedParams(rows, ctx);
+  const readMd5 = new Map(rows.map((row) => [row.trackId, row.read.md5]));
   if (!rows.some((row) => row.hadValues)) {
     const first = params.slice(0, 4);
     const counts = (await writeFresh(client, first)) ?? (await writeCounts(client, WRITE_FIRST_SQL, first));
-    if (counts.inserted === counts.updated) return counts.updated;
+    if (await writtenWhole(client, counts, ctx, readMd5)) return counts.updated;
     await client.query('ROLLBACK TO SAVEPOINT write_batch');
   }
   for (let attempt = 1; attempt <= SNAPSHOT_WRITE_TRIES; attempt++) {
     const counts = await writeCounts(client, WRITE_CONVERTED_SQL, params);
-    if (counts.inserted === counts.updated) return counts.updated;
+    if (await writtenWhole(client, counts, ctx, readMd5)) return counts.updated;
     await client.query('ROLLBACK TO SAVEPOINT write_batch');
   }
-  // Not a row error: the range goes to the retry queue and is written later, from the start.
+  // Not a row error: the range goes to the retry queue and is written later, from the start (read again).
   throw new TransientError('write_contended', `tracks of the range kept changing under the write (${SNAPSHOT_WRITE_TRIES} tries); retrying the range later`);
 }
 
+interface WriteCounts { inserted: number; updated: number }
+
+/**
+ * Every updated track got its history row (none raced in from another writer) and every track not updated is
+ * deleted or already has history for the version — none moved under the write. A track whose legacy data was
+ * rewritten since the read cannot be written from this read at all: the range is retried, and read again.
+ */
+async function writtenWhole(client: pg.PoolClient, counts: WriteCounts, ctx: HistoryContext, readMd5: Map<number, string>): Promise<boolean> {
+  if (counts.inserted !== counts.updated) return false;
+  if (counts.updated === readMd5.size) return true;
+  const { rows } = await client.query<{ id: number; md5: string | null }>(MOVED_TRACKS_SQL, [[...readMd5.keys()], ctx.analysisVersion]);
+  const rewritten = rows.find((row) => row.md5 !== readMd5.get(row.id));
+  if (rewritten) {
+    throw new TransientError('write_contended', `the legacy data of track ${rewritten.id} was rewritten since the range read it; retrying the range later`);
+  }
+  return rows.length === 0;
+}
+
 /** The plain write; undefined, rolled back to the savepoint, when a track already has a history row for the version. */
-async function writeFresh(client: pg.PoolClient, params: unknown[]): Promise<{ inserted: number; updated: number } | undefined> {
+async function writeFresh(client: pg.PoolClient, params: unknown[]): Promise<WriteCounts | undefined> {
   try {
     return await writeCounts(client, WRITE_FRESH_SQL, params);
   } catch (err) {
@@ -185,22 +261,33 @@ async function writeFresh(client: pg.PoolClient, params: unknown[]): Promise<{ i
   }
 }
 
-async function writeCounts(client: pg.PoolClient, sql: string, params: unknown[]): Promise<{ inserted: number; updated: number }> {
-  const { rows } = await client.query<{ inserted: number; updated: number }>(sql, params);
+async function writeCounts(client: pg.PoolClient, sql: string, params: unknown[]): Promise<WriteCounts> {
+  const { rows } = await client.query<WriteCounts>(sql, params);
   return rows[0] ?? { inserted: 0, updated: 0 };
 }
 
 function convertedParams(rows: ConvertedRow[], ctx: HistoryContext): unknown[] {
-  // Built as text directly: one JSON document, no wrapper objects per row.
+  // Built as text directly: one JSON document, no wrapper objects per row. xmin and md5 are digits and hex.
   const parts = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) {
-    const { trackId, record } = rows[i] as ConvertedRow;
-    parts[i] = `{"t":${trackId},"r":${JSON.stringify(record)}}`;
+    const { trackId, record, read } = rows[i] as ConvertedRow;
+    parts[i] = `{"t":${trackId},"x":"${read.xmin}","h":"${read.md5}","r":${JSON.stringify(record)}}`;
   }
   return [`[${parts.join(',')}]`, ctx.analysisVersion, ctx.processingTimeMs, ctx.createdBy, ctx.jobId];
 }
 
-export async function writeRowErrors(client: pg.PoolClient, ctx: HistoryContext, errors: RowError[]): Promise<void> {
-  if (errors.length === 0) return;
-  await insertRowErrors(client, ctx.jobId, ctx.rangeId, errors);
+/**
+ * Row errors of tracks that still exist, locked (FOR KEY SHARE) until the range commits: a track the application
+ * deleted since the read gets none — a deleted track is neither converted nor a row error — and one it deletes
+ * now waits for the commit (the error then describes a track that existed when the range was written, as a
+ * history row does). Returns the errors written.
+ */
+export async function writeRowErrors(client: pg.PoolClient, ctx: HistoryContext, errors: RowError[]): Promise<RowError[]> {
+  if (errors.length === 0) return errors;
+  const { rows } = await client.query<{ id: number }>(
+    'SELECT id::float8 AS id FROM tracks WHERE id = ANY($1::bigint[]) FOR KEY SHARE', [errors.map((e) => e.trackId)]);
+  const present = new Set(rows.map((r) => r.id));
+  const kept = errors.filter((e) => present.has(e.trackId));
+  if (kept.length > 0) await insertRowErrors(client, ctx.jobId, ctx.rangeId, kept);
+  return kept;
 }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { UsageError } from '../shared/errors.js';
 import { getJob, stampFinalized, transitionJob } from '../shared/ledger/jobs.js';
 import { actionAllowed } from '../shared/ledger/states.js';
+import { legacyTracksBeyondBounds, tracksChangedAfterConversion, SAMPLE_SIZE, type BeyondBounds, type ChangedAfterConversion } from './finalizeChecks.js';
 
 export interface FinalizeReport {
   jobId: number;
@@ -10,6 +11,15 @@ export interface FinalizeReport {
   unconverted: number;
   sampleTrackIds: number[];
   constraintsValidated: string[];
+  /** Legacy tracks outside the job's bounds (inserted since it was enqueued): reported, they do not hold up finalize. */
+  beyondBounds: BeyondBounds;
+  /** Tracks whose blob was rewritten after conversion: they hold up finalize unless accepted. */
+  changed: ChangedAfterConversion & { accepted: boolean };
+}
+
+export interface FinalizeOptions {
+  /** Finalize even when tracks' blobs changed after their conversion (they stay listed in the report). */
+  acceptChanged?: boolean;
 }
 
 /** Constraints of the upgrade still NOT VALID (a migration stopped between ADD and VALIDATE). */
@@ -19,10 +29,12 @@ const NOT_VALID_SQL = `
 
 /**
  * `backfill finalize`: the last step. Checks that no track in the job's bounds still needs conversion
- * (tracks added or given legacy data since the job was enqueued), validates constraints left NOT VALID,
- * and marks the job finalized — or reports what remains.
+ * (tracks added or given legacy data since the job was enqueued) and no converted track's blob was rewritten
+ * since its conversion (unless accepted: the values of such a track no longer say what its blob says, so a
+ * silent finalize would hide it), validates constraints left NOT VALID, and marks the job finalized — or reports
+ * what remains. Legacy tracks beyond the job's bounds are reported with the command that converts them.
  */
-export async function finalizeJob(pool: pg.Pool, jobId: number, actor: string): Promise<FinalizeReport> {
+export async function finalizeJob(pool: pg.Pool, jobId: number, actor: string, options: FinalizeOptions = {}): Promise<FinalizeReport> {
   const job = await getJob(pool, jobId);
   if (!job) throw new UsageError(`no backfill job ${jobId}`);
   if (!actionAllowed('finalize', job.state)) {
@@ -41,12 +53,18 @@ export async function finalizeJob(pool: pg.Pool, jobId: number, actor: string): 
     constraintsValidated.push(`${c.tbl}.${c.conname}`);
   }
   const unconverted = rows.length;
+  const beyondBounds = await legacyTracksBeyondBounds(pool, job);
+  const changed = { ...(await tracksChangedAfterConversion(pool, job)), accepted: options.acceptChanged === true };
   let finalized = job.state === 'finalized';
-  if (unconverted === 0 && !finalized) {
-    finalized = await transitionJob(pool, jobId, ['completed'], 'finalized', actor, 'every track in the bounds converted or reported');
+  if (unconverted === 0 && (changed.count === 0 || changed.accepted) && !finalized) {
+    const reason = changed.count === 0 ? 'every track in the bounds converted or reported'
+      : `every track in the bounds converted or reported; ${changed.count} changed after conversion, accepted`;
+    finalized = await transitionJob(pool, jobId, ['completed'], 'finalized', actor, reason);
     await stampFinalized(pool, jobId);
   }
-  return { jobId, finalized, unconverted, sampleTrackIds: rows.slice(0, 10).map((r) => r.id), constraintsValidated };
+  return {
+    jobId, finalized, unconverted, sampleTrackIds: rows.slice(0, SAMPLE_SIZE).map((r) => r.id), constraintsValidated, beyondBounds, changed,
+  };
 }
 
 function quoteIdent(name: string): string {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type pg from 'pg';
-import { WRITE_CONVERTED_SQL, WRITE_FIRST_SQL, WRITE_FRESH_SQL, writeConverted, type ConvertedRow, type HistoryContext, type RowError } from '../../src/consumers/rangeWriter.js';
+import { WRITE_CONVERTED_SQL, WRITE_FIRST_SQL, WRITE_FRESH_SQL, blobMd5, writeConverted, type BlobRead, type ConvertedRow, type HistoryContext, type RowError } from '../../src/consumers/rangeWriter.js';
 import { createLegacyConverter } from '../../src/shared/conversion/convert.js';
 import type { ConvertedRecord } from '../../src/shared/conversion/types.js';
 import { migrateToLatest } from '../../src/schema/migrator.js';
@@ -36,11 +36,13 @@ describe('range write: history rows, track columns and rollback snapshots', func
     await db?.drop();
   });
 
-  function rowsFor(ids: number[], hadValues: boolean): ConvertedRow[] {
+  const BLOB = '{"energy": 0.25, "danceability": 0.5}';
+  /** Rows as a range read them; xmin 0 is never a row's, so the write checks the blob by its md5. */
+  function rowsFor(ids: number[], hadValues: boolean, read: BlobRead = { xmin: '0', md5: blobMd5(BLOB) }): ConvertedRow[] {
     return ids.map((trackId) => {
-      const outcome = convert('{"energy": 0.25, "danceability": 0.5}');
+      const outcome = convert(BLOB);
       if (outcome.outcome !== 'converted') throw new Error('the sample blob must convert');
-      return { trackId, record: outcome.record as ConvertedRecord, hadValues };
+      return { trackId, record: outcome.record as ConvertedRecord, hadValues, read };
     });
   }
 
@@ -139,7 +141,7 @@ describe('range write: history rows, track columns and rollback snapshots', func
     await pool.query(`INSERT INTO tracks (id, file_path, analysis_data, created_at) VALUES (10, 'f10', '{}', now()), (11, 'f11', '{}', now())`);
     await pool.query(`INSERT INTO analysis_history (track_id, analysis_type, analysis_version, results, created_by)
                       VALUES (10, 'full_analysis', '2024.1', '{}', 'earlier')`);
-    expect(await write(rowsFor([10, 11], false))).to.deep.equal({ written: 1, errors: [] });
+    expect(await write(rowsFor([10, 11], false, { xmin: '0', md5: blobMd5('{}') }))).to.deep.equal({ written: 1, errors: [] });
     const { rows } = await pool.query(`SELECT track_id, created_by FROM analysis_history WHERE track_id IN (10, 11) ORDER BY track_id`);
     expect(rows).to.deep.equal([{ track_id: 10, created_by: 'earlier' }, { track_id: 11, created_by: `backfill:${jobId}` }]);
     const tracks = await pool.query('SELECT id, energy_level FROM tracks WHERE id IN (10, 11) ORDER BY id');

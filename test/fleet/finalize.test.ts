@@ -6,6 +6,12 @@ import { cli, copyLegacyData, enqueue, statusOf, tracksByOutcome } from './jobCo
  * `backfill finalize`, the last step: refused for a job that is not completed; reports (exit 1) the tracks in
  * the job's bounds that still need conversion; validates constraints left NOT VALID; marks the job finalized.
  */
+/** No legacy tracks beyond the job's bounds, no blob rewritten after conversion. */
+const NOTHING_ELSE = {
+  beyondBounds: { count: 0, sampleTrackIds: [], commands: [] },
+  changed: { count: 0, sampleTrackIds: [], command: null, accepted: false },
+};
+
 describe('backfill finalize', function () {
   this.timeout(240_000);
   const fleet = new FleetHarness();
@@ -40,7 +46,7 @@ describe('backfill finalize', function () {
 
     const pending = await cli(fleet, ['backfill', 'finalize', String(jobId), '--json']);
     expect(pending.code, 'not finalized: exit 1').to.equal(1);
-    expect(JSON.parse(pending.stdout)).to.deep.equal({ jobId, finalized: false, unconverted: 1, sampleTrackIds: [late], constraintsValidated: [] });
+    expect(JSON.parse(pending.stdout)).to.deep.equal({ jobId, finalized: false, unconverted: 1, sampleTrackIds: [late], constraintsValidated: [], ...NOTHING_ELSE });
     expect(await fleet.jobState(jobId)).to.equal('completed');
     const pendingText = await cli(fleet, ['backfill', 'finalize', String(jobId)]);
     expect(pendingText.code).to.equal(1);
@@ -54,7 +60,7 @@ describe('backfill finalize', function () {
 
     const finalized = await cli(fleet, ['backfill', 'finalize', String(jobId), '--json']);
     expect(finalized.code, finalized.stderr).to.equal(0);
-    expect(JSON.parse(finalized.stdout)).to.deep.equal({ jobId, finalized: true, unconverted: 0, sampleTrackIds: [], constraintsValidated: ['tracks.test_positive_id'] });
+    expect(JSON.parse(finalized.stdout)).to.deep.equal({ jobId, finalized: true, unconverted: 0, sampleTrackIds: [], constraintsValidated: ['tracks.test_positive_id'], ...NOTHING_ELSE });
     expect(await fleet.jobState(jobId)).to.equal('finalized');
     const { rows: [constraint] } = await fleet.pool.query<{ convalidated: boolean }>(
       `SELECT convalidated FROM pg_constraint WHERE conname = 'test_positive_id'`);

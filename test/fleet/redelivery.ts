@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type pg from 'pg';
-import { WRITE_FRESH_SQL } from '../../src/consumers/rangeWriter.js';
+import { WRITE_FRESH_SQL, blobMd5 } from '../../src/consumers/rangeWriter.js';
+import { SCORE_COLUMNS } from '../../src/shared/db/schemaSpec.js';
 import { createLegacyConverter } from '../../src/shared/conversion/convert.js';
 import { HISTORY_UNIQUE_KEY } from '../../src/shared/db/schemaSpec.js';
 import { jobCounts } from '../../src/shared/ledger/ranges.js';
@@ -44,8 +45,9 @@ export function expectNothingChanged(before: WriteFootprint, after: WriteFootpri
 
 /**
  * A range's write with its exactly-once guards taken away, built from the real pieces: the real conversion and
- * the real first-backfill history INSERT (WRITE_FRESH_SQL), run with no look at the range's state in the ledger,
- * on a history table whose unique key is dropped, then the range's counts added to the ledger as if it were new.
+ * the real first-backfill write (WRITE_FRESH_SQL), run with no look at the range's state in the ledger, on a
+ * history table whose unique key is dropped and on tracks whose values are cleared first (the write takes only
+ * tracks without values), then the range's counts added to the ledger as if it were new.
  * Runs on `client` inside its open transaction: the caller rolls it all back, key included.
  * Returns how many history rows it inserted.
  */
@@ -56,12 +58,14 @@ export async function writeRangeWithoutGuards(client: pg.PoolClient, jobId: numb
   if (!range) throw new Error(`job ${jobId} has no range ${rangeId}`);
   await client.query(`ALTER TABLE analysis_history DROP CONSTRAINT ${HISTORY_UNIQUE_KEY}`);
   const convert = createLegacyConverter({ analysisVersion: range.analysis_version, now: new Date() });
+  await client.query(`UPDATE tracks SET ${[...SCORE_COLUMNS, 'analysis_version', 'analysis_metadata'].map((c) => `${c} = NULL`).join(', ')}
+                       WHERE id BETWEEN $1 AND $2`, [range.start_id, range.end_id]);
   const { rows: tracks } = await client.query<{ id: number; analysis_data: string | null }>(
     'SELECT id, analysis_data FROM tracks WHERE id BETWEEN $1 AND $2 ORDER BY id', [range.start_id, range.end_id]);
   const converted: string[] = [];
   for (const track of tracks) {
     const outcome = convert(track.analysis_data);
-    if (outcome.outcome === 'converted') converted.push(`{"t":${track.id},"r":${JSON.stringify(outcome.record)}}`);
+    if (outcome.outcome === 'converted') converted.push(`{"t":${track.id},"x":"0","h":"${blobMd5(track.analysis_data as string)}","r":${JSON.stringify(outcome.record)}}`);
   }
   const { rows: [written] } = await client.query<{ inserted: number }>(WRITE_FRESH_SQL,
     [`[${converted.join(',')}]`, range.analysis_version, 0, createdByOfJob(jobId)]);

@@ -1,6 +1,6 @@
 import { createLegacyConverter } from '../../src/shared/conversion/convert.js';
 import { createPool } from '../../src/shared/db/pool.js';
-import { hasAnalysisValues, writeConverted, type ConvertedRow, type RowError } from '../../src/consumers/rangeWriter.js';
+import { blobMd5, hasAnalysisValues, writeConverted, type ConvertedRow, type RowError } from '../../src/consumers/rangeWriter.js';
 
 /**
  * One "bare Node" process of the bench (spawned by bareNode.ts, one per core): the consumer's work with
@@ -10,7 +10,7 @@ import { hasAnalysisValues, writeConverted, type ConvertedRow, type RowError } f
  * argv: index count minId maxId idsPerRange analysisVersion; env BENCH_DATABASE_URL (not argv: ps shows argv).
  * Prints one JSON line: {startedAt, finishedAt, ranges, converted, failed, skipped} (epoch ms).
  */
-const READ_ROWS_SQL = `SELECT t.id, t.analysis_data, ${hasAnalysisValues('t')} AS had_values FROM tracks t WHERE t.id BETWEEN $1 AND $2 ORDER BY t.id`;
+const READ_ROWS_SQL = `SELECT t.id, t.analysis_data, ${hasAnalysisValues('t')} AS had_values, t.xmin::text AS read_xmin FROM tracks t WHERE t.id BETWEEN $1 AND $2 ORDER BY t.id`;
 
 async function main(): Promise<void> {
   const [index, count, minId, maxId, idsPerRange] = process.argv.slice(2, 7).map(Number) as [number, number, number, number, number];
@@ -22,14 +22,14 @@ async function main(): Promise<void> {
     for (let start = minId + index * idsPerRange; start <= maxId; start += count * idsPerRange) {
       const end = Math.min(maxId, start + idsPerRange - 1);
       await client.query('BEGIN');
-      const { rows } = await client.query<{ id: number; analysis_data: string | null; had_values: boolean }>(READ_ROWS_SQL, [start, end]);
+      const { rows } = await client.query<{ id: number; analysis_data: string | null; had_values: boolean; read_xmin: string }>(READ_ROWS_SQL, [start, end]);
       const convertStarted = performance.now();
       const convert = createLegacyConverter({ analysisVersion, now: new Date() });
       const converted: ConvertedRow[] = [];
       const errors: RowError[] = [];
       for (const row of rows) {
         const outcome = convert(row.analysis_data);
-        if (outcome.outcome === 'converted') converted.push({ trackId: row.id, record: outcome.record, hadValues: row.had_values });
+        if (outcome.outcome === 'converted') converted.push({ trackId: row.id, record: outcome.record, hadValues: row.had_values, read: { xmin: row.read_xmin, md5: blobMd5(row.analysis_data as string) } });
         else if (outcome.outcome === 'error') errors.push({ trackId: row.id, code: outcome.code, key: outcome.key, message: outcome.message });
         else totals.skipped++;
       }
