@@ -23,7 +23,11 @@ export interface BlobRead {
   md5: string;
 }
 
-/** md5 of a blob's text as PostgreSQL's md5(text) computes it in a UTF8 database. */
+/**
+ * md5 of a blob's text, over its UTF-8 bytes: what BLOB_MD5_SQL computes in the database, whatever the
+ * database's encoding (md5(text) would hash the server encoding's bytes, and in a LATIN1 library every row
+ * changed since the read would look rewritten).
+ */
 export function blobMd5(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex');
 }
@@ -77,8 +81,11 @@ const INPUT = `
       FROM jsonb_array_elements($1::jsonb) AS e
   )`;
 
+/** blobMd5 in SQL: the md5 of tracks row `t`'s blob over its UTF-8 bytes (a plain copy in a UTF8 database). */
+const BLOB_MD5_SQL = `md5(convert_to(t.analysis_data, 'UTF8'))`;
+
 /** The blob of tracks row `t` is still the one read for input row `i` (see INPUT). */
-const BLOB_AS_READ = `(t.xmin = i.read_xmin OR md5(t.analysis_data) = i.read_md5)`;
+const BLOB_AS_READ = `(t.xmin = i.read_xmin OR ${BLOB_MD5_SQL} = i.read_md5)`;
 
 /** The track already has a history row for the version (written by an earlier job): it is skipped. */
 const HAS_HISTORY_FOR_VERSION = (trackId: string): string =>
@@ -176,7 +183,7 @@ export const WRITE_CONVERTED_SQL = `${INPUT}, seen AS MATERIALIZED (
  * error. Run only when the write updated fewer tracks than it was given.
  */
 const MOVED_TRACKS_SQL = `
-  SELECT t.id::float8 AS id, md5(t.analysis_data) AS md5 FROM tracks t WHERE t.id = ANY($1::int[]) AND NOT ${HAS_HISTORY_FOR_VERSION('t.id')}`;
+  SELECT t.id::float8 AS id, ${BLOB_MD5_SQL} AS md5 FROM tracks t WHERE t.id = ANY($1::int[]) AND NOT ${HAS_HISTORY_FOR_VERSION('t.id')}`;
 
 /** Tries of the write with snapshots before the range is given up to the retry queue (rows kept moving). */
 const SNAPSHOT_WRITE_TRIES = 5;

@@ -143,3 +143,47 @@ describe('range write under the application\'s writes', function () {
     expect(await historyOf([12])).to.deep.equal([]);
   });
 });
+
+/**
+ * In a library whose encoding is not UTF8, the blob check must hash the same bytes the range read hashed: a row
+ * another column of which changed since the read (its xmin moved) is still written when its blob is the same.
+ */
+describe('range write in a LATIN1 library', function () {
+  this.timeout(60_000);
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  const BLOB = '{"energy": 0.25, "danceability": 0.5, "genre": "électro à l\'été"}';
+  const convert = createLegacyConverter({ analysisVersion: '2024.1', now: new Date('2026-01-01T00:00:00Z') });
+
+  before(async () => {
+    db = await createTestDatabase('tm_range_latin1', { encoding: 'LATIN1' });
+    await migrateToLatest(db.url, allMigrations, silentLogger);
+    pool = createPool(db.url, { applicationName: 'range writer latin1 test', max: 2 });
+    await pool.query(`INSERT INTO tracks (id, file_path, analysis_data, created_at) VALUES (1, 'f1', $1, now())`, [BLOB]);
+  });
+  after(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+
+  it('a track whose other column changed since the read, with a non-ASCII blob: written', async () => {
+    const jobId = (await createJob(pool, { analysisVersion: '2024.1', rangeSize: 100, requestedBy: 'test' })).id;
+    const { rows } = await pool.query<{ analysis_data: string; xmin: string }>('SELECT analysis_data, xmin::text AS xmin FROM tracks WHERE id = 1');
+    const row = rows[0]!;
+    expect(row.analysis_data).to.equal(BLOB);
+    const outcome = convert(row.analysis_data);
+    if (outcome.outcome !== 'converted') throw new Error('the sample blob must convert');
+    await pool.query(`UPDATE tracks SET file_path = 'renamed' WHERE id = 1`);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const written = await writeConverted(client, [{ trackId: 1, record: outcome.record as ConvertedRecord, hadValues: false,
+        read: { xmin: row.xmin, md5: blobMd5(row.analysis_data) } }],
+        { jobId, rangeId: 1, analysisVersion: '2024.1', createdBy: `backfill:${jobId}`, processingTimeMs: 0 }, []);
+      await client.query('COMMIT');
+      expect(written).to.equal(1);
+    } finally {
+      client.release();
+    }
+  });
+});

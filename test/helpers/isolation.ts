@@ -30,13 +30,17 @@ function urlForDatabase(name: string): string {
   return url.toString();
 }
 
-/** Create an empty database; `drop()` removes it (kept when KEEP_TEST_DB=1, to inspect a failure). */
-export async function createTestDatabase(prefix = 'tm_test'): Promise<TestDatabase> {
+/**
+ * Create an empty database; `drop()` removes it (kept when KEEP_TEST_DB=1, to inspect a failure). `encoding`
+ * (e.g. LATIN1, for a library that is not UTF8) needs the C locale and template0.
+ */
+export async function createTestDatabase(prefix = 'tm_test', options: { encoding?: 'LATIN1' | 'SQL_ASCII' } = {}): Promise<TestDatabase> {
   const name = uniqueName(prefix);
   const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE "${name}"`);
+    const encoding = options.encoding ? ` ENCODING '${options.encoding}' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0` : '';
+    await admin.query(`CREATE DATABASE "${name}"${encoding}`);
   } finally {
     await admin.end();
   }
