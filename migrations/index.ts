@@ -9,6 +9,7 @@ import { RequestToken1732500005000 } from './1732500005000-RequestToken.js';
 import { FleetRoleStatsOnly1732500008000 } from './1732500008000-FleetRoleStatsOnly.js';
 import { LedgerStateChecks1732500009000 } from './1732500009000-LedgerStateChecks.js';
 import { HistoryKeyRepair1732500010000 } from './1732500010000-HistoryKeyRepair.js';
+import { FleetRoleRowVersion1732500011000 } from './1732500011000-FleetRoleRowVersion.js';
 
 /**
  * Every revision, oldest first. Append-only: what a landed revision does to a database it ran on is never
@@ -16,7 +17,8 @@ import { HistoryKeyRepair1732500010000 } from './1732500010000-HistoryKeyRepair.
  * appended with a later timestamp.
  */
 export const allMigrations: MigrationClass[] = [Baseline1732500000000, AnalysisFields1732500001000, BackfillLedger1732500002000, BackfillOperations1732500003000, BackfillRole1732500004000,
-  RequestToken1732500005000, FleetRoleStatsOnly1732500008000, LedgerStateChecks1732500009000, HistoryKeyRepair1732500010000];
+  RequestToken1732500005000, FleetRoleStatsOnly1732500008000, LedgerStateChecks1732500009000, HistoryKeyRepair1732500010000,
+  FleetRoleRowVersion1732500011000];
 
 /** The index steps of every revision that `db migrate --defer-indexes` may leave for `db build-indexes`. */
 export const deferrableSteps: readonly DeferrableStep[] = [...ANALYSIS_FIELDS_DEFERRABLE];
