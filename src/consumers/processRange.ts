@@ -35,9 +35,11 @@ export interface ProcessOptions {
  * it does not detoast) and sends NULL instead, so a 50 MB blob never reaches the consumer's memory.
  * `had_values` tells the write whether the track's current values need a snapshot for rollback; `read_xmin`, the
  * row version read, lets the write take the track only while its blob is the one converted (see rangeWriter.ts).
+ * The id as float8: pg hands a bigint column to JavaScript as a string, and the next chunk starts at `id + 1`
+ * (exact as a double up to 2^53; analysis_history.track_id is an integer anyway).
  */
 const READ_CHUNK_SQL = `
-  SELECT t.id, CASE WHEN octet_length(t.analysis_data) > $3 THEN NULL ELSE t.analysis_data END AS analysis_data,
+  SELECT t.id::float8 AS id, CASE WHEN octet_length(t.analysis_data) > $3 THEN NULL ELSE t.analysis_data END AS analysis_data,
          CASE WHEN octet_length(t.analysis_data) > $3 THEN octet_length(t.analysis_data) END AS oversized_bytes,
          ${hasAnalysisValues('t')} AS had_values, t.xmin::text AS read_xmin
     FROM tracks t WHERE t.id BETWEEN $1 AND $2 ORDER BY t.id LIMIT $4`;

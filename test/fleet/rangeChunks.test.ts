@@ -38,6 +38,26 @@ describe('backfill fleet: a range far larger than a chunk', function () {
     });
   });
 
+  // pg hands a bigint to JavaScript as a string: the next chunk's first id must still be a number, not "200" + 1.
+  describe('the same on a library whose tracks.id is bigint', () => {
+    const fleet = new FleetHarness();
+    fleet.extraEnv = { CONSUMER_CHUNK_ROWS: '200' };
+    after(() => fleet.tearDown());
+
+    it('converts every track of the range, chunk after chunk', async () => {
+      await fleet.setUp(3000);
+      await fleet.pool.query('ALTER TABLE tracks ALTER COLUMN id TYPE bigint');
+      fleet.start(['producer']);
+      fleet.start(['consumer']);
+      const enqueued = await runCli(['backfill', 'enqueue', '--range-size', '5000', '--json'], { env: fleet.env() });
+      expect(enqueued.code, enqueued.stderr).to.equal(0);
+      const jobId = (JSON.parse(enqueued.stdout) as { jobId: number }).jobId;
+      expect(await fleet.waitForJobEnd(jobId, 60_000)).to.equal('completed');
+      const { converted } = await expectDatabaseMatchesConversion(fleet.pool, jobId);
+      expect(converted).to.be.greaterThan(2500);
+    });
+  });
+
   describe('a range size above the limit', () => {
     const fleet = new FleetHarness();
     fleet.extraEnv = { BACKFILL_RANGE_SIZE_LIMIT: '10000' };
