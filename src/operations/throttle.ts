@@ -5,6 +5,7 @@ import { getJob, setJobRateCap } from '../shared/ledger/jobs.js';
 import { recentDurationRatio } from '../shared/ledger/ranges.js';
 import { ACTION_STATES, actionAllowed } from '../shared/ledger/states.js';
 import type { Logger } from '../shared/logger.js';
+import type { LatencyGuard } from './latencyGuard.js';
 import { decideThrottle, type HealthSignals, type ThrottleLimits, type ThrottleState } from './throttlePolicy.js';
 
 /** What `status` shows of the throttle. */
@@ -40,16 +41,18 @@ function stateFrom(fields: Record<string, string>): ThrottleState {
 
 /** One round of the throttle for a running job: read health, decide, publish the budget, log a change. */
 export async function evaluateThrottle(
-  deps: { pool: pg.Pool; coordinator: Coordinator; logger: Logger }, jobId: number, cap: number | null, limits: ThrottleLimits,
+  deps: { pool: pg.Pool; coordinator: Coordinator; logger: Logger; guard?: LatencyGuard }, jobId: number, cap: number | null, limits: ThrottleLimits,
 ): Promise<void> {
   const previousFields = await deps.coordinator.throttleFields(jobId);
   const previous = stateFrom(previousFields);
-  const signals = await readHealth(deps.pool, jobId);
+  const latency = deps.guard?.signalFor(previousFields);
+  const signals: HealthSignals = { ...(await readHealth(deps.pool, jobId)), appLatency: latency?.signal ?? null };
   const measured = await deps.coordinator.throughput(jobId);
-  const decision = decideThrottle(previous, signals, limits, measured, cap, new Date());
+  const decision = decideThrottle(previous, signals, { ...limits, appLatencyTarget: deps.guard?.target ?? null }, measured, cap, new Date());
   await deps.coordinator.setThrottleFields(jobId, {
     rate: decision.effectiveRate, healthRate: decision.healthRate ?? '', healthyRounds: decision.healthyRounds,
     reason: decision.reason ?? '', since: decision.since ?? '', cap: cap ?? '',
+    ...(latency?.baseline ? { appBaselineMs: latency.baseline.ms, appBaselineAt: latency.baseline.at } : {}),
   });
   if (decision.reason !== previous.reason || String(decision.effectiveRate) !== (previousFields.rate ?? '-1')) {
     deps.logger.info({ jobId, rate: decision.effectiveRate, reason: decision.reason, signals }, 'throttle decision');

@@ -1,3 +1,6 @@
+import type { AppLatencyTarget } from '../shared/config.js';
+import { appLatencyProblem, type AppLatencySignal } from './latencyTarget.js';
+
 /**
  * The throttle's decision, pure: from the database's health and the operator's cap to the fleet-wide
  * rate budget of a job. Multiplicative decrease while unhealthy (down to holding the job), doubling back
@@ -11,6 +14,8 @@ export interface HealthSignals {
   replicationLagSeconds: number | null;
   /** Mean duration of the latest ranges vs the job's mean (1 = as usual). */
   recentDurationRatio: number | null;
+  /** The latency guard's probe of what the application feels (null: guard off or no measurement this round). */
+  appLatency?: AppLatencySignal | null;
 }
 
 export interface ThrottleLimits {
@@ -18,6 +23,8 @@ export interface ThrottleLimits {
   maxDurationRatio: number;
   /** Below this rate the job is held instead (rate 0). */
   minRate: number;
+  /** BACKFILL_APP_LATENCY_TARGET; null or absent: the latency guard is off. */
+  appLatencyTarget?: AppLatencyTarget | null;
 }
 
 export interface ThrottleState {
@@ -35,6 +42,8 @@ export interface ThrottleDecision extends ThrottleState {
 
 export function unhealthyReason(s: HealthSignals, limits: ThrottleLimits): string | null {
   if (s.lockWaiters > 0) return `${s.lockWaiters} session(s) waiting for locks on tracks`;
+  const latency = appLatencyProblem(s.appLatency ?? null, limits.appLatencyTarget ?? null);
+  if (latency) return latency;
   if (s.replicationLagSeconds !== null && s.replicationLagSeconds > limits.maxReplicationLagSeconds) {
     return `replication lag ${s.replicationLagSeconds.toFixed(1)} s above ${limits.maxReplicationLagSeconds} s`;
   }

@@ -4,6 +4,7 @@ import { finishJobIfDone, jobsNeedingPlanning, jobsToKeep, reopenUncoveredPlanni
 import type { RequestedJob } from './requestQueue.js';
 import { evaluateThrottle } from '../operations/throttle.js';
 import type { ThrottleLimits } from '../operations/throttlePolicy.js';
+import type { LatencyGuard } from '../operations/latencyGuard.js';
 import { syncCountersFromLedger } from '../shared/coordinator/syncFromLedger.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -18,7 +19,8 @@ const KEEP_INTERVAL_MS = 5000;
  * - a job whose last range was committed by a consumer that died before closing the job is closed;
  * - a cancelling job becomes cancelled once no live consumer holds a range of it;
  * - a job resumed while its enumeration was finishing moves on to running;
- * - the throttle of every running job is re-decided from the database's health.
+ * - the throttle of every running job is re-decided from the database's health and, with the latency guard,
+ *   from what the application feels (measured once per round for all jobs).
  */
 export class FleetKeeper {
   private timer: NodeJS.Timeout | undefined;
@@ -26,7 +28,7 @@ export class FleetKeeper {
 
   constructor(private readonly deps: {
     pool: pg.Pool; coordinator: Coordinator; logger: Logger; readdRequest: (job: RequestedJob) => Promise<boolean>;
-    heartbeatTtlSeconds: number; throttleLimits: ThrottleLimits;
+    heartbeatTtlSeconds: number; throttleLimits: ThrottleLimits; latencyGuard?: LatencyGuard;
   }) {}
 
   async recoverRequests(): Promise<void> {
@@ -53,7 +55,9 @@ export class FleetKeeper {
     const { pool, coordinator, logger } = this.deps;
     // Redis may have lost requests since the last round (flush, failover): adding one that exists is a no-op.
     await this.recoverRequests();
-    for (const job of await jobsToKeep(pool)) {
+    const jobs = await jobsToKeep(pool);
+    await this.deps.latencyGuard?.measure(pool, await this.noJobConverting(jobs), logger);
+    for (const job of jobs) {
       await syncCountersFromLedger(pool, coordinator, job.id);
       if (job.state === 'enumerating' && job.enumerationComplete) {
         await transitionJob(pool, job.id, ['enumerating'], 'running', 'fleet', 'enumeration had finished while the job was paused');
@@ -62,12 +66,20 @@ export class FleetKeeper {
         logger.error({ jobId: job.id }, 'BUG: the job\'s planning was marked complete but its ranges do not cover its bounds; it is not completed, and planning resumes after its last range');
       }
       if (job.state === 'running') {
-        await evaluateThrottle({ pool, coordinator, logger }, job.id, job.maxRate, this.deps.throttleLimits);
+        await evaluateThrottle({ pool, coordinator, logger, guard: this.deps.latencyGuard }, job.id, job.maxRate, this.deps.throttleLimits);
       }
       if (job.state === 'cancelling' && !(await this.rangesInHand(job.id))) {
         await transitionJob(pool, job.id, ['cancelling'], 'cancelled', 'fleet', 'no range of the job in hand any more');
       }
     }
+  }
+
+  /** True when no job converts: none is working or cancelling, or every one is held by its throttle (rate 0). */
+  private async noJobConverting(jobs: { id: number; state: string }[]): Promise<boolean> {
+    for (const job of jobs.filter((j) => j.state !== 'paused')) {
+      if ((await this.deps.coordinator.throttleFields(job.id)).rate !== '0') return false;
+    }
+    return true;
   }
 
   private async rangesInHand(jobId: number): Promise<boolean> {
