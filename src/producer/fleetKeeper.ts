@@ -1,10 +1,11 @@
 import type pg from 'pg';
 import type { Coordinator } from '../shared/coordinator/coordinator.js';
-import { finishJobIfDone, jobsNeedingPlanning, jobsToKeep, reopenUncoveredPlanning, transitionJob } from '../shared/ledger/jobs.js';
+import { finishJobIfDone, getJob, jobsNeedingPlanning, jobsToKeep, reopenUncoveredPlanning, transitionJob } from '../shared/ledger/jobs.js';
 import type { RequestedJob } from './requestQueue.js';
 import { evaluateThrottle } from '../operations/throttle.js';
 import type { ThrottleLimits } from '../operations/throttlePolicy.js';
 import type { LatencyGuard } from '../operations/latencyGuard.js';
+import { walHeadroomForJob } from '../operations/walHeadroom.js';
 import { syncCountersFromLedger } from '../shared/coordinator/syncFromLedger.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -25,6 +26,8 @@ const KEEP_INTERVAL_MS = 5000;
 export class FleetKeeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** Jobs whose expected WAL was checked against max_wal_size (once per job and producer). */
+  private readonly walChecked = new Set<number>();
 
   constructor(private readonly deps: {
     pool: pg.Pool; coordinator: Coordinator; logger: Logger; readdRequest: (job: RequestedJob) => Promise<boolean>;
@@ -66,12 +69,22 @@ export class FleetKeeper {
         logger.error({ jobId: job.id }, 'BUG: the job\'s planning was marked complete but its ranges do not cover its bounds; it is not completed, and planning resumes after its last range');
       }
       if (job.state === 'running') {
+        await this.noteWalHeadroom(job.id);
         await evaluateThrottle({ pool, coordinator, logger, guard: this.deps.latencyGuard }, job.id, job.maxRate, this.deps.throttleLimits);
       }
       if (job.state === 'cancelling' && !(await this.rangesInHand(job.id))) {
         await transitionJob(pool, job.id, ['cancelling'], 'cancelled', 'fleet', 'no range of the job in hand any more');
       }
     }
+  }
+
+  /** Once per job: a NOTE when the job will write more WAL than max_wal_size allows between checkpoints. */
+  private async noteWalHeadroom(jobId: number): Promise<void> {
+    if (this.walChecked.has(jobId)) return;
+    this.walChecked.add(jobId);
+    const job = await getJob(this.deps.pool, jobId);
+    const note = job ? await walHeadroomForJob(this.deps.pool, job.minId, job.maxId).catch(() => null) : null;
+    if (note) this.deps.logger.warn({ jobId }, note);
   }
 
   /** True when no job converts: none is working or cancelling, or every one is held by its throttle (rate 0). */

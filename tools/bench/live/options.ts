@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { intOption } from '../../../src/cli/options.js';
 import { parseAppLatencyTarget } from '../../../src/shared/config.js';
 
-export const LIVE_PHASES = ['baseline', 'backfill', 'guarded', 'alone'] as const;
+export const LIVE_PHASES = ['baseline', 'backfill', 'guarded', 'walsized', 'alone', 'idle'] as const;
 export type LivePhase = (typeof LIVE_PHASES)[number];
 
 /** What one `npm run bench:live` run measures, every default in one place. */
@@ -16,6 +16,8 @@ export interface LiveOptions {
   phaseSeconds: number;
   /** BACKFILL_APP_LATENCY_TARGET of the guarded phase. */
   guardTarget: string;
+  /** max_wal_size of the walsized phase. */
+  walSize: string;
   /** Settings of the private cluster (max_wal_size …). */
   serverSettings: Record<string, string>;
   phases: LivePhase[];
@@ -29,7 +31,9 @@ touched), seeds one template database and gives every phase a fresh copy of it:
   baseline   the application alone (pgbench: reads 70 %, play-count updates 20 %, new tracks 10 %)
   backfill   the application during a backfill with default settings, and in the --phase-seconds after it
   guarded    the same with the latency guard on (BACKFILL_APP_LATENCY_TARGET=--guard-target)
-  alone      the backfill without the application
+  walsized   guarded, with max_wal_size raised to --wal-size for the phase (as the producer's NOTE advises)
+  alone      the backfill without the application (the reference rate)
+  idle       the backfill without the application, guard on: an idle application must not slow it
 RabbitMQ and Redis are the configured ones, under a namespace of the run's own.
 The table goes to stdout, progress to stderr, everything also to --json-out.`;
 
@@ -46,6 +50,11 @@ function phaseList(value: string): LivePhase[] {
   return phases as LivePhase[];
 }
 
+function walSize(value: string): string {
+  if (!/^\d+(MB|GB)$/.test(value)) throw new InvalidArgumentError('must be a size like 4GB or 2048MB');
+  return value;
+}
+
 function target(value: string): string {
   if (parseAppLatencyTarget(value) === undefined) throw new InvalidArgumentError('must be off, a ratio like 2x, or a time like 25ms');
   return value;
@@ -60,6 +69,7 @@ export function parseLiveOptions(argv: string[], now = new Date()): LiveOptions 
     .option('--consumers <k>', 'consumer processes of the fleet', intOption(1, 64), 2)
     .option('--phase-seconds <s>', 'length of the baseline, and of the window after each backfill', intOption(5, 3600), 60)
     .option('--guard-target <t>', 'BACKFILL_APP_LATENCY_TARGET of the guarded phase', target, '2x')
+    .option('--wal-size <size>', 'max_wal_size of the walsized phase', walSize, '2GB')
     .option('--server-setting <name=value>', 'a setting of the private cluster (repeatable), e.g. max_wal_size=4GB', serverSetting, {})
     .option('--phases <list>', `phases to run, in order (${LIVE_PHASES.join(',')})`, phaseList, [...LIVE_PHASES])
     .option('--json-out <file>', 'where the JSON results go', `bench-results/live-${now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}.json`)
@@ -68,12 +78,12 @@ export function parseLiveOptions(argv: string[], now = new Date()): LiveOptions 
     .exitOverride()
     .parse(argv);
   const o = program.opts<{
-    tracks: number; rate: number; clients: number; consumers: number; phaseSeconds: number; guardTarget: string;
+    tracks: number; rate: number; clients: number; consumers: number; phaseSeconds: number; guardTarget: string; walSize: string;
     serverSetting: Record<string, string>; phases: LivePhase[]; jsonOut: string;
   }>();
   return Object.freeze({
     tracks: o.tracks, rate: o.rate, clients: o.clients, consumers: o.consumers, phaseSeconds: o.phaseSeconds,
-    guardTarget: o.guardTarget, serverSettings: o.serverSetting, phases: o.phases, jsonOut: o.jsonOut,
+    guardTarget: o.guardTarget, walSize: o.walSize, serverSettings: o.serverSetting, phases: o.phases, jsonOut: o.jsonOut,
     namespace: `live-${now.getTime()}`,
   });
 }

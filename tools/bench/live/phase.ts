@@ -91,12 +91,31 @@ interface Deps {
 export async function runPhase(deps: Deps, phase: LivePhase, template: string): Promise<PhaseResult> {
   const { options, cluster, say } = deps;
   const database = `live_${phase}`;
+  await adminQuery(cluster, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, `CREATE DATABASE ${database} TEMPLATE ${template}`,
+    ...(phase === 'walsized' ? [`ALTER SYSTEM SET max_wal_size = '${options.walSize}'`, 'SELECT pg_reload_conf()'] : []));
+  try {
+    return await measurePhase(deps, phase, database);
+  } finally {
+    await adminQuery(cluster, 'ALTER SYSTEM RESET max_wal_size', 'SELECT pg_reload_conf()', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  }
+}
+
+async function adminQuery(cluster: PrivatePostgres, ...statements: string[]): Promise<void> {
   const admin = createPool(cluster.url(), { applicationName: 'tracktion-migrate bench', max: 1 });
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${database} TEMPLATE ${template}`);
-  await admin.end();
+  try {
+    for (const sql of statements) await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+const GUARDED: readonly LivePhase[] = ['guarded', 'walsized', 'idle'];
+const WITHOUT_APPLICATION: readonly LivePhase[] = ['alone', 'idle'];
+
+async function measurePhase(deps: Deps, phase: LivePhase, database: string): Promise<PhaseResult> {
+  const { options, cluster, say } = deps;
   const pool = createPool(cluster.url(database), { applicationName: 'tracktion-migrate bench', max: 3 });
-  const withApplication = phase !== 'alone';
+  const withApplication = !WITHOUT_APPLICATION.includes(phase);
   const workload = withApplication
     ? new Workload({ port: cluster.port, database, tracks: options.tracks, rate: options.rate, clients: options.clients, dir: mkdtempSync(join(tmpdir(), 'tm-bench-live-')), label: phase })
     : undefined;
@@ -137,11 +156,11 @@ export async function runPhase(deps: Deps, phase: LivePhase, template: string): 
     }
     const namespace = `${options.namespace}-${phase}`;
     const names = fleetNames(namespace);
-    say(`${phase}: backfill of ${options.tracks} tracks${withApplication ? ' beside the application' : ''}${phase === 'guarded' ? ` (guard ${options.guardTarget})` : ''}`);
+    say(`${phase}: backfill of ${options.tracks} tracks${withApplication ? ' beside the application' : ''}${GUARDED.includes(phase) ? ` (guard ${options.guardTarget})` : ''}${phase === 'walsized' ? `, max_wal_size ${options.walSize}` : ''}`);
     const run = await runFleet(deps.config, pool, deps.redis, {
       databaseUrl: cluster.url(database), databaseName: database, namespace, names, consumers: options.consumers,
       rangeSize: deps.config.BACKFILL_RANGE_SIZE, prefetch: undefined, cpuProfDir: undefined, say,
-      env: { BACKFILL_APP_LATENCY_TARGET: phase === 'guarded' ? options.guardTarget : 'off' },
+      env: { BACKFILL_APP_LATENCY_TARGET: GUARDED.includes(phase) ? options.guardTarget : 'off', LOG_LEVEL: 'warn' },
       beforeEnqueue: () => sleep(QUIET_BEFORE_JOB_MS),
     }).finally(() => deleteNamespace(deps.config, deps.redis, names, namespace).catch(() => undefined));
     // The fleet drains in about a second after the job completes: its WAL counts as the job's.

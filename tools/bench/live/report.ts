@@ -18,19 +18,22 @@ export function formatLiveReport(report: LiveReport): string {
   const baseline = report.phases.find((p) => p.phase === 'baseline')?.alone ?? null;
   const alone = report.phases.find((p) => p.phase === 'alone')?.backfill ?? null;
   const header = ['phase', 'window', 's', 'tps', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'p99/base', 'reads p99', 'writes p99',
-    'probe p90', 'tracks/s', 'vs alone', 'WAL MB', 'ckpt t/r'];
+    'probe p90', 'tracks/s', 'vs alone', 'vs unguarded', 'WAL MB', 'ckpt t/r'];
   const rows: string[][] = [];
-  const row = (phase: string, window: string, w: WindowFigures, rate: string, relative: string) => rows.push([
+  const row = (phase: string, window: string, w: WindowFigures, rate: string, relative: string, unguarded: string) => rows.push([
     phase, window, fixed(w.seconds, 0), fixed(w.all.tps, 0), fixed(w.all.p50, 2), fixed(w.all.p95, 2), fixed(w.all.p99, 2), fixed(w.all.max, 0),
     baseline ? `${fixed(w.all.p99 / baseline.all.p99)}×` : '-', fixed(w.reads.p99, 2), fixed(w.writes.p99, 2), fixed(w.probe.p90, 2),
-    rate, relative, fixed(w.server.walBytes / 1e6, 0), `${w.server.checkpointsTimed}/${w.server.checkpointsRequested}`,
+    rate, relative, unguarded, fixed(w.server.walBytes / 1e6, 0), `${w.server.checkpointsTimed}/${w.server.checkpointsRequested}`,
   ]);
   for (const p of report.phases) {
     const rate = p.backfill ? fixed(p.backfill.tracksPerSecond, 0) : '';
-    const relative = p.backfill && alone ? `${fixed((100 * p.backfill.tracksPerSecond) / alone.tracksPerSecond, 0)} %` : '';
-    if (p.alone) row(p.phase, 'alone', p.alone, '', '');
-    if (p.during) row(p.phase, 'during', p.during, rate, relative);
-    if (p.after) row(p.phase, 'after', p.after, '', '');
+    const percentOf = (other: { tracksPerSecond: number } | null | undefined) =>
+      p.backfill && other ? `${fixed((100 * p.backfill.tracksPerSecond) / other.tracksPerSecond, 0)} %` : '';
+    // The guard's cost: the same situation without it (the application present or not).
+    const unguarded = p.phase === 'idle' ? alone : ['guarded', 'walsized'].includes(p.phase) ? report.phases.find((q) => q.phase === 'backfill')?.backfill : null;
+    if (p.alone) row(p.phase, 'alone', p.alone, '', '', '');
+    if (p.during) row(p.phase, 'during', p.during, rate, percentOf(alone), percentOf(unguarded));
+    if (p.after) row(p.phase, 'after', p.after, '', '', '');
   }
   const throttled = report.phases.filter((p) => p.backfill).map((p) => {
     const t = p.backfill!.throttle;
@@ -48,6 +51,7 @@ export function formatLiveReport(report: LiveReport): string {
     ...throttled,
     '',
     'window: during = enqueue to completed; after = the next --phase-seconds. p99/base: p99 ÷ the baseline\'s p99.',
+    'vs unguarded: tracks/s ÷ the same phase without the guard (guarded, walsized: backfill; idle: alone).',
     'probe p90: the latency guard\'s probe as the bench sampled it (ms). WAL MB and checkpoints (timed/requested) over the window.',
   ].join('\n');
 }
