@@ -2,7 +2,7 @@ import type pg from 'pg';
 
 /**
  * Will a backfill force checkpoints? PostgreSQL starts a checkpoint whenever the WAL written since the last
- * one reaches max_wal_size / (1 + checkpoint_completion_target) (about 540 MB with the defaults). A job that
+ * one reaches max_wal_size / (1 + checkpoint_completion_target) (539 MB with the defaults). A job that
  * writes more forces checkpoints while it runs (pg_stat_bgwriter.checkpoints_req, "checkpoints are occurring
  * too frequently"): each one flushes the job's dirty pages and syncs them, and the application's commits queue
  * behind that I/O. Raising max_wal_size for the job lets the timed checkpoint spread the same writes instead.
@@ -35,8 +35,9 @@ export function walHeadroomNote(expectedTracks: number, s: WalSettings): string 
     + 'and set it back afterwards (docs/operations.md, "WAL and checkpoints")';
 }
 
+/** In PostgreSQL's unit (1 MB = 1024 kB), as SHOW max_wal_size says it. */
 function megabytes(bytes: number): string {
-  return `${Math.round(bytes / 1e6)} MB`;
+  return `${Math.round(bytes / 2 ** 20)} MB`;
 }
 
 const WAL_SQL = `

@@ -6,14 +6,14 @@ const defaults = { maxWalSizeBytes: 2 ** 30, checkpointCompletionTarget: 0.9 };
 
 describe('WAL headroom of a backfill', () => {
   it('knows what max_wal_size allows between checkpoints started by WAL volume', () => {
-    expect(Math.round(walBetweenCheckpoints(defaults) / 1e6)).to.equal(565);
+    expect(Math.round(walBetweenCheckpoints(defaults) / 2 ** 20)).to.equal(539);
   });
 
   it('says nothing for a job that fits, and names the setting and a size for one that does not', () => {
     const fits = Math.floor(walBetweenCheckpoints(defaults) / WAL_BYTES_PER_TRACK);
     expect(walHeadroomNote(fits, defaults)).to.equal(null);
     const note = walHeadroomNote(300_000, defaults);
-    expect(note).to.match(/^NOTE: this job will write about 780 MB of WAL \(2600 bytes a track × 300000 tracks\), more than max_wal_size 1074 MB allows between checkpoints \(565 MB\): expect about 1 checkpoint/);
+    expect(note).to.match(/^NOTE: this job will write about 744 MB of WAL \(2600 bytes a track × 300000 tracks\), more than max_wal_size 1024 MB allows between checkpoints \(539 MB\): expect about 1 checkpoint/);
     expect(note).to.match(/Raise max_wal_size to about 2GB for the job/);
     expect(walHeadroomNote(300_000, { ...defaults, maxWalSizeBytes: 2 * 2 ** 30 }), 'raised as advised: fits').to.equal(null);
   });
