@@ -38,6 +38,17 @@ export function appLatencyProblem(signal: AppLatencySignal | null, target: AppLa
 
 export const BASELINE_FLOOR_MS = 0.5;
 
+/**
+ * How far over its target the application's latency is (measured ÷ allowed: above 1 is over), or null
+ * when the guard does not judge this round (off, idle application, no baseline for a ratio).
+ */
+export function appLatencyOvershoot(signal: AppLatencySignal | null, target: AppLatencyTarget | null): number | null {
+  if (!signal || !target || signal.activeSessions === 0) return null;
+  if (target.kind === 'ms') return signal.probeMs / target.ms;
+  if (signal.baselineMs === null) return null;
+  return signal.probeMs / Math.max(signal.baselineMs, BASELINE_FLOOR_MS) / target.ratio;
+}
+
 /** The q-quantile (0..1) of some latencies, by the nearest-rank rule; NaN for none. */
 export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return NaN;

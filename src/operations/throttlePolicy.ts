@@ -1,5 +1,5 @@
 import type { AppLatencyTarget } from '../shared/config.js';
-import { appLatencyProblem, type AppLatencySignal } from './latencyTarget.js';
+import { appLatencyOvershoot, appLatencyProblem, type AppLatencySignal } from './latencyTarget.js';
 
 /**
  * The throttle's decision, pure: from the database's health and the operator's cap to the fleet-wide
@@ -53,6 +53,17 @@ export function unhealthyReason(s: HealthSignals, limits: ThrottleLimits): strin
   return null;
 }
 
+/**
+ * The share of the rate an unhealthy round keeps: half — or, when only the application's latency is over its
+ * target, the target over the overshoot, between half and four fifths: that latency follows the rate within a
+ * round, so a small overshoot costs a small step, not half the speed.
+ */
+export function decreaseFactor(s: HealthSignals, limits: ThrottleLimits): number {
+  const overshoot = appLatencyOvershoot(s.appLatency ?? null, limits.appLatencyTarget ?? null);
+  if (s.lockWaiters > 0 || overshoot === null || overshoot <= 1) return 0.5;
+  return Math.min(0.8, Math.max(0.5, 1 / overshoot));
+}
+
 export function decideThrottle(
   previous: ThrottleState, signals: HealthSignals, limits: ThrottleLimits, measuredRate: number, cap: number | null, now: Date,
 ): ThrottleDecision {
@@ -61,7 +72,8 @@ export function decideThrottle(
   let since = previous.since;
   if (reason) {
     const base = healthRate ?? Math.max(measuredRate, limits.minRate * 2);
-    healthRate = base / 2 < limits.minRate ? 0 : Math.floor(base / 2);
+    const lowered = base * decreaseFactor(signals, limits);
+    healthRate = lowered < limits.minRate ? 0 : Math.floor(lowered);
     healthyRounds = 0;
     if (previous.reason === null) since = now.toISOString();
   } else if (healthRate !== null) {

@@ -26,6 +26,8 @@ export interface FleetSettings {
   env?: Record<string, string>;
   /** Awaited once the fleet is ready, before the job is enqueued (bench:live: the guard's quiet baseline). */
   beforeEnqueue?: () => Promise<void>;
+  /** Awaited once the job is in the ledger, before its request is added (bench:live: an operator cap). */
+  afterCreate?: (jobId: number) => Promise<void>;
 }
 
 export interface FleetRun {
@@ -63,6 +65,7 @@ export async function runFleet(config: Config, pool: pg.Pool, redis: Redis, sett
     if (settings.cpuProfDir) signalAll(fleet.pids(), 'SIGUSR2');
     await settings.beforeEnqueue?.();
     const job = await createJob(pool, { analysisVersion: config.ANALYSIS_VERSION, rangeSize: settings.rangeSize, requestedBy: 'bench' });
+    await settings.afterCreate?.(job.id);
     await addRequest(queue, job);
     const finished = await followJob(pool, job.id, settings.say);
     const resources = await sampler.stop();

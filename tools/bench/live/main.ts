@@ -46,7 +46,10 @@ async function main(argv: string[]): Promise<number> {
     const { rows } = await pool.query<{ version: string }>(`SELECT 'PostgreSQL ' || current_setting('server_version') || ', max_wal_size ' || current_setting('max_wal_size') AS version`);
     await pool.end();
     const phases: PhaseResult[] = [];
-    for (const phase of options.phases) phases.push(await runPhase({ config, options, cluster, redis, say }, phase, TEMPLATE));
+    for (const phase of options.phases) {
+      const unguardedRate = phases.find((p) => p.phase === 'backfill')?.backfill?.tracksPerSecond;
+      phases.push(await runPhase({ config, options, cluster, redis, say, unguardedRate }, phase, TEMPLATE));
+    }
     const { jsonOut, ...rest } = options;
     const report: LiveReport = {
       command: `npm run bench:live -- ${argv.slice(2).join(' ')}`.trimEnd(), startedAt: startedAt.toISOString(),

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { intOption } from '../../../src/cli/options.js';
 import { parseAppLatencyTarget } from '../../../src/shared/config.js';
 
-export const LIVE_PHASES = ['baseline', 'backfill', 'guarded', 'walsized', 'alone', 'idle'] as const;
+export const LIVE_PHASES = ['baseline', 'backfill', 'guarded', 'walsized', 'capped', 'alone', 'idle'] as const;
 export type LivePhase = (typeof LIVE_PHASES)[number];
 
 /** What one `npm run bench:live` run measures, every default in one place. */
@@ -16,6 +16,8 @@ export interface LiveOptions {
   phaseSeconds: number;
   /** BACKFILL_APP_LATENCY_TARGET of the guarded phase. */
   guardTarget: string;
+  /** The capped phase's operator cap, as a share of the backfill phase's tracks/s. */
+  capShare: number;
   /** max_wal_size of the walsized phase. */
   walSize: string;
   /** Settings of the private cluster (max_wal_size …). */
@@ -32,6 +34,8 @@ touched), seeds one template database and gives every phase a fresh copy of it:
   backfill   the application during a backfill with default settings, and in the --phase-seconds after it
   guarded    the same with the latency guard on (BACKFILL_APP_LATENCY_TARGET=--guard-target)
   walsized   guarded, with max_wal_size raised to --wal-size for the phase (as the producer's NOTE advises)
+  capped     no guard, an operator cap of --cap-share of the backfill phase's rate (runs after it): what the
+             application feels at that rate, however the rate is reached
   alone      the backfill without the application (the reference rate)
   idle       the backfill without the application, guard on: an idle application must not slow it
 RabbitMQ and Redis are the configured ones, under a namespace of the run's own.
@@ -69,6 +73,7 @@ export function parseLiveOptions(argv: string[], now = new Date()): LiveOptions 
     .option('--consumers <k>', 'consumer processes of the fleet', intOption(1, 64), 2)
     .option('--phase-seconds <s>', 'length of the baseline, and of the window after each backfill', intOption(5, 3600), 60)
     .option('--guard-target <t>', 'BACKFILL_APP_LATENCY_TARGET of the guarded phase', target, '2x')
+    .option('--cap-share <percent>', 'operator cap of the capped phase, in % of the backfill phase\'s rate', intOption(1, 100), 70)
     .option('--wal-size <size>', 'max_wal_size of the walsized phase', walSize, '2GB')
     .option('--server-setting <name=value>', 'a setting of the private cluster (repeatable), e.g. max_wal_size=4GB', serverSetting, {})
     .option('--phases <list>', `phases to run, in order (${LIVE_PHASES.join(',')})`, phaseList, [...LIVE_PHASES])
@@ -78,12 +83,12 @@ export function parseLiveOptions(argv: string[], now = new Date()): LiveOptions 
     .exitOverride()
     .parse(argv);
   const o = program.opts<{
-    tracks: number; rate: number; clients: number; consumers: number; phaseSeconds: number; guardTarget: string; walSize: string;
+    tracks: number; rate: number; clients: number; consumers: number; phaseSeconds: number; guardTarget: string; walSize: string; capShare: number;
     serverSetting: Record<string, string>; phases: LivePhase[]; jsonOut: string;
   }>();
   return Object.freeze({
     tracks: o.tracks, rate: o.rate, clients: o.clients, consumers: o.consumers, phaseSeconds: o.phaseSeconds,
-    guardTarget: o.guardTarget, walSize: o.walSize, serverSettings: o.serverSetting, phases: o.phases, jsonOut: o.jsonOut,
+    guardTarget: o.guardTarget, walSize: o.walSize, capShare: o.capShare / 100, serverSettings: o.serverSetting, phases: o.phases, jsonOut: o.jsonOut,
     namespace: `live-${now.getTime()}`,
   });
 }

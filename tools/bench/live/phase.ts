@@ -9,6 +9,7 @@ import type { Config } from '../../../src/shared/config.js';
 import { Coordinator } from '../../../src/shared/coordinator/coordinator.js';
 import { createPool } from '../../../src/shared/db/pool.js';
 import { getJob } from '../../../src/shared/ledger/jobs.js';
+import { setOperatorCap } from '../../../src/operations/throttle.js';
 import { fleetNames } from '../../../src/shared/names.js';
 import { deleteNamespace } from '../../../src/shared/namespaceCleanup.js';
 import { runFleet } from '../fleetRun.js';
@@ -80,6 +81,8 @@ function throttleSummary(samples: ThrottleSample[]): ThrottleSummary {
 }
 
 interface Deps {
+  /** tracks/s of the backfill phase, for the capped phase's cap. */
+  unguardedRate?: number;
   config: Config;
   options: LiveOptions;
   cluster: PrivatePostgres;
@@ -129,13 +132,13 @@ async function measurePhase(deps: Deps, phase: LivePhase, database: string): Pro
     }
   })();
   const throttle: ThrottleSample[] = [];
-  const coordinator = new Coordinator(deps.redis, fleetNames(`${options.namespace}-${phase}`).redisPrefix);
+  const watched = new Coordinator(deps.redis, fleetNames(`${options.namespace}-${phase}`).redisPrefix);
   const watcher = (async () => {
     while (probing) {
       const { rows } = await pool.query<{ id: number }>('SELECT max(id)::float8 AS id FROM backfill_jobs').catch(() => ({ rows: [] as { id: number }[] }));
       const jobId = rows[0]?.id;
       if (jobId) {
-        const fields = await coordinator.throttleFields(jobId).catch(() => ({} as Record<string, string>));
+        const fields = await watched.throttleFields(jobId).catch(() => ({} as Record<string, string>));
         if (fields.rate !== undefined) throttle.push({ atMs: Date.now(), rate: Number(fields.rate), reason: fields.reason ?? '' });
       }
       await sleep(1000);
@@ -156,12 +159,18 @@ async function measurePhase(deps: Deps, phase: LivePhase, database: string): Pro
     }
     const namespace = `${options.namespace}-${phase}`;
     const names = fleetNames(namespace);
+    const coordinator = new Coordinator(deps.redis, names.redisPrefix);
     say(`${phase}: backfill of ${options.tracks} tracks${withApplication ? ' beside the application' : ''}${GUARDED.includes(phase) ? ` (guard ${options.guardTarget})` : ''}${phase === 'walsized' ? `, max_wal_size ${options.walSize}` : ''}`);
     const run = await runFleet(deps.config, pool, deps.redis, {
       databaseUrl: cluster.url(database), databaseName: database, namespace, names, consumers: options.consumers,
       rangeSize: deps.config.BACKFILL_RANGE_SIZE, prefetch: undefined, cpuProfDir: undefined, say,
       env: { BACKFILL_APP_LATENCY_TARGET: GUARDED.includes(phase) ? options.guardTarget : 'off', LOG_LEVEL: 'warn' },
       beforeEnqueue: () => sleep(QUIET_BEFORE_JOB_MS),
+      afterCreate: async (jobId) => {
+        if (phase !== 'capped') return;
+        if (deps.unguardedRate === undefined) throw new Error('the capped phase needs the backfill phase before it');
+        await setOperatorCap({ pool, coordinator }, jobId, Math.round(deps.unguardedRate * options.capShare));
+      },
     }).finally(() => deleteNamespace(deps.config, deps.redis, names, namespace).catch(() => undefined));
     // The fleet drains in about a second after the job completes: its WAL counts as the job's.
     const s1 = await serverCounters(pool);

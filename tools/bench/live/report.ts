@@ -30,7 +30,7 @@ export function formatLiveReport(report: LiveReport): string {
     const percentOf = (other: { tracksPerSecond: number } | null | undefined) =>
       p.backfill && other ? `${fixed((100 * p.backfill.tracksPerSecond) / other.tracksPerSecond, 0)} %` : '';
     // The guard's cost: the same situation without it (the application present or not).
-    const unguarded = p.phase === 'idle' ? alone : ['guarded', 'walsized'].includes(p.phase) ? report.phases.find((q) => q.phase === 'backfill')?.backfill : null;
+    const unguarded = p.phase === 'idle' ? alone : ['guarded', 'walsized', 'capped'].includes(p.phase) ? report.phases.find((q) => q.phase === 'backfill')?.backfill : null;
     if (p.alone) row(p.phase, 'alone', p.alone, '', '', '');
     if (p.during) row(p.phase, 'during', p.during, rate, percentOf(alone), percentOf(unguarded));
     if (p.after) row(p.phase, 'after', p.after, '', '', '');
@@ -51,7 +51,7 @@ export function formatLiveReport(report: LiveReport): string {
     ...throttled,
     '',
     'window: during = enqueue to completed; after = the next --phase-seconds. p99/base: p99 ÷ the baseline\'s p99.',
-    'vs unguarded: tracks/s ÷ the same phase without the guard (guarded, walsized: backfill; idle: alone).',
+    'vs unguarded: tracks/s ÷ the same phase without the guard (guarded, walsized, capped: backfill; idle: alone).',
     'probe p90: the latency guard\'s probe as the bench sampled it (ms). WAL MB and checkpoints (timed/requested) over the window.',
   ].join('\n');
 }
