@@ -22,11 +22,11 @@ export class LatencyGuard {
    * Measure once for this throttle round. `quiet`: no job of the fleet converts right now (none running,
    * or all held). A failed probe leaves the round without a measurement: the guard does not act on it.
    */
-  async measure(pool: pg.Pool, quiet: boolean, logger: Logger, now = Date.now()): Promise<ProbeRound | null> {
+  async measure(pool: pg.Pool, quiet: boolean, logger: Logger, now = Date.now(), shape?: { reads: number; spacingMs: number }): Promise<ProbeRound | null> {
     this.round = null;
     if (this.target === null) return null;
     try {
-      this.round = await this.probe(pool);
+      this.round = await this.probe(pool, shape);
     } catch (err) {
       logger.warn({ err }, 'application latency probe failed; the latency guard skips this round');
       return null;

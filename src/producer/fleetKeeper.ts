@@ -2,7 +2,9 @@ import type pg from 'pg';
 import type { Coordinator } from '../shared/coordinator/coordinator.js';
 import { finishJobIfDone, getJob, jobsNeedingPlanning, jobsToKeep, reopenUncoveredPlanning, transitionJob } from '../shared/ledger/jobs.js';
 import type { RequestedJob } from './requestQueue.js';
-import { evaluateThrottle } from '../operations/throttle.js';
+import { evaluateThrottle, tightenThrottle } from '../operations/throttle.js';
+import { QUICK_PROBE } from '../operations/appLatencyProbe.js';
+import { WORKING_JOB_STATES } from '../shared/ledger/states.js';
 import type { ThrottleLimits } from '../operations/throttlePolicy.js';
 import type { LatencyGuard } from '../operations/latencyGuard.js';
 import { walHeadroomForJob } from '../operations/walHeadroom.js';
@@ -10,6 +12,11 @@ import { syncCountersFromLedger } from '../shared/coordinator/syncFromLedger.js'
 import type { Logger } from '../shared/logger.js';
 
 const KEEP_INTERVAL_MS = 5000;
+/**
+ * The latency guard also looks every second between rounds, and may only lower the rate there: a job of a
+ * few rounds would be nearly over before a 5-s round noticed it. Raising stays with the 5-s rounds.
+ */
+const GUARD_INTERVAL_MS = 1000;
 
 /**
  * The producer's housekeeping for the whole fleet, driven by the ledger:
@@ -25,7 +32,9 @@ const KEEP_INTERVAL_MS = 5000;
  */
 export class FleetKeeper {
   private timer: NodeJS.Timeout | undefined;
+  private guardTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private guarding: Promise<void> | undefined;
   /** Jobs whose expected WAL was checked against max_wal_size (once per job and producer). */
   private readonly walChecked = new Set<number>();
 
@@ -46,15 +55,37 @@ export class FleetKeeper {
         .finally(() => (this.running = undefined));
     }, KEEP_INTERVAL_MS);
     this.timer.unref();
+    if (this.deps.latencyGuard?.target) {
+      this.guardTimer = setInterval(() => {
+        // Never beside a full round: both decide the same budget.
+        if (this.running) return;
+        this.guarding ??= this.guardBetweenRounds().catch((err: unknown) => this.deps.logger.warn({ err }, 'latency guard check failed; retrying'))
+          .finally(() => (this.guarding = undefined));
+      }, GUARD_INTERVAL_MS);
+      this.guardTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.guardTimer);
     await this.running;
+    await this.guarding;
+  }
+
+  /** Between rounds: measure the application's latency and lower the budget of working jobs if it is over its target. */
+  async guardBetweenRounds(): Promise<void> {
+    const { pool, coordinator, logger, latencyGuard } = this.deps;
+    if (!latencyGuard) return;
+    const working = (await jobsToKeep(pool)).filter((j) => WORKING_JOB_STATES.includes(j.state));
+    if (working.length === 0) return;
+    if (!(await latencyGuard.measure(pool, false, logger, Date.now(), QUICK_PROBE))) return;
+    for (const job of working) await tightenThrottle({ pool, coordinator, logger, guard: latencyGuard }, job.id, job.maxRate, this.deps.throttleLimits);
   }
 
   /** One round over the jobs that are not finished. */
   async keep(): Promise<void> {
+    await this.guarding;
     const { pool, coordinator, logger } = this.deps;
     // Redis may have lost requests since the last round (flush, failover): adding one that exists is a no-op.
     await this.recoverRequests();
@@ -68,7 +99,8 @@ export class FleetKeeper {
       if (job.state === 'running' && !(await finishJobIfDone(pool, job.id)) && (await reopenUncoveredPlanning(pool, job.id))) {
         logger.error({ jobId: job.id }, 'BUG: the job\'s planning was marked complete but its ranges do not cover its bounds; it is not completed, and planning resumes after its last range');
       }
-      if (job.state === 'running') {
+      // Enumerating jobs convert too: planning is paced by the consumers, so a job is planned while it runs.
+      if (WORKING_JOB_STATES.includes(job.state)) {
         await this.noteWalHeadroom(job.id);
         await evaluateThrottle({ pool, coordinator, logger, guard: this.deps.latencyGuard }, job.id, job.maxRate, this.deps.throttleLimits);
       }

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { seedDemoTracks } from '../../src/demo/seedDemo.js';
 import { LatencyGuard } from '../../src/operations/latencyGuard.js';
 import { throttleReasonLabel } from '../../src/operations/status/throttleLabel.js';
-import { evaluateThrottle, throttleView } from '../../src/operations/throttle.js';
+import { evaluateThrottle, throttleView, tightenThrottle } from '../../src/operations/throttle.js';
 import type { ThrottleLimits } from '../../src/operations/throttlePolicy.js';
 import { migrateToLatest } from '../../src/schema/migrator.js';
 import { Coordinator } from '../../src/shared/coordinator/coordinator.js';
@@ -115,6 +115,26 @@ describe('the latency guard (real PostgreSQL and Redis)', function () {
     const guard = await guardWithBaseline();
     const { view } = await roundWhileStalled(guard, 'tracktion-consumer test');
     expect(view).to.deep.include({ rate: null, reason: null });
+  });
+
+  it('between rounds only lowers: a slowed application lowers the budget, a fast one leaves it as it was', async () => {
+    const guard = await guardWithBaseline();
+    const job = await createJob(pool, { analysisVersion: '2024.1', rangeSize: 500, requestedBy: 'test' });
+    await coordinator.setThrottleFields(job.id, { rate: 800, healthRate: 800, healthyRounds: 1, reason: 'recovering', since: new Date().toISOString() });
+    await guard.measure(pool, false, silentLogger);
+    await tightenThrottle({ pool, coordinator, logger: silentLogger, guard }, job.id, null, limits);
+    expect(await coordinator.throttleFields(job.id), 'nothing over the target: untouched').to.include({ rate: '800', healthyRounds: '1', reason: 'recovering' });
+    const staller = new ReadStaller(db.url, 'music-app');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await guard.measure(pool, false, silentLogger);
+      await tightenThrottle({ pool, coordinator, logger: silentLogger, guard }, job.id, null, limits);
+    } finally {
+      await staller.stop();
+    }
+    const lowered = await coordinator.throttleFields(job.id);
+    expect(Number(lowered.rate)).to.be.at.least(400).and.at.most(640);
+    expect(lowered.reason).to.match(/^application read latency/);
   });
 
   it('does nothing when the target is off', async () => {
