@@ -92,7 +92,7 @@ interface Deps {
 
 /** One phase on a fresh copy of the template database: the application and/or a backfill, measured. */
 export async function runPhase(deps: Deps, phase: LivePhase, template: string): Promise<PhaseResult> {
-  const { options, cluster, say } = deps;
+  const { options, cluster } = deps;
   const database = `live_${phase}`;
   await adminQuery(cluster, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, `CREATE DATABASE ${database} TEMPLATE ${template}`,
     ...(phase === 'walsized' ? [`ALTER SYSTEM SET max_wal_size = '${options.walSize}'`, 'SELECT pg_reload_conf()'] : []));
