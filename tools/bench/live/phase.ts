@@ -48,6 +48,8 @@ export interface PhaseResult {
   after: WindowFigures | null;
   /** The baseline's whole run (the application alone). */
   alone: WindowFigures | null;
+  /** The application alone in this phase, from the end of its warm-up to the enqueue (the fleet idle, started). */
+  before: WindowFigures | null;
   backfill: { jobId: number; state: string; seconds: number; tracks: number; tracksPerSecond: number; throttle: ThrottleSummary } | null;
 }
 
@@ -148,6 +150,7 @@ async function measurePhase(deps: Deps, phase: LivePhase, database: string): Pro
     await pool.query('CHECKPOINT');
     await sleep(withApplication ? LEAD_MS : 1000);
     const s0 = await serverCounters(pool);
+    const leadEndMs = Date.now();
     if (phase === 'baseline') {
       say(`${phase}: the application alone for ${options.phaseSeconds} s`);
       const fromMs = Date.now();
@@ -155,7 +158,7 @@ async function measurePhase(deps: Deps, phase: LivePhase, database: string): Pro
       const toMs = Date.now();
       const s1 = await serverCounters(pool);
       const transactions = await workload!.stop();
-      return { phase, during: null, after: null, alone: windowFigures(transactions, probes, fromMs, toMs, difference(s1, s0)), backfill: null };
+      return { phase, during: null, after: null, before: null, alone: windowFigures(transactions, probes, fromMs, toMs, difference(s1, s0)), backfill: null };
     }
     const namespace = `${options.namespace}-${phase}`;
     const names = fleetNames(namespace);
@@ -186,6 +189,7 @@ async function measurePhase(deps: Deps, phase: LivePhase, database: string): Pro
     const tracks = run.metrics.tracks.converted + run.metrics.tracks.failed;
     return {
       phase, alone: null,
+      before: withApplication ? windowFigures(transactions, probes, leadEndMs, startMs, difference(s0, s0)) : null,
       during: windowFigures(transactions, probes, startMs, endMs, difference(s1, s0)),
       after: windowFigures(transactions, probes, endMs, afterEndMs, difference(s2, s1)),
       backfill: { jobId: run.jobId, state: run.state, seconds: run.seconds, tracks, tracksPerSecond: tracks / run.seconds,

@@ -17,12 +17,12 @@ const fixed = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits)
 export function formatLiveReport(report: LiveReport): string {
   const baseline = report.phases.find((p) => p.phase === 'baseline')?.alone ?? null;
   const alone = report.phases.find((p) => p.phase === 'alone')?.backfill ?? null;
-  const header = ['phase', 'window', 's', 'tps', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'p99/base', 'reads p99', 'writes p99',
+  const header = ['phase', 'window', 's', 'tps', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'p99/base', 'p99/before', 'reads p99', 'writes p99',
     'probe p90', 'tracks/s', 'vs alone', 'vs unguarded', 'WAL MB', 'ckpt t/r'];
   const rows: string[][] = [];
-  const row = (phase: string, window: string, w: WindowFigures, rate: string, relative: string, unguarded: string) => rows.push([
+  const row = (phase: string, window: string, w: WindowFigures, rate: string, relative: string, unguarded: string, before: WindowFigures | null) => rows.push([
     phase, window, fixed(w.seconds, 0), fixed(w.all.tps, 0), fixed(w.all.p50, 2), fixed(w.all.p95, 2), fixed(w.all.p99, 2), fixed(w.all.max, 0),
-    baseline ? `${fixed(w.all.p99 / baseline.all.p99)}×` : '-', fixed(w.reads.p99, 2), fixed(w.writes.p99, 2), fixed(w.probe.p90, 2),
+    baseline ? `${fixed(w.all.p99 / baseline.all.p99)}×` : '-', before ? `${fixed(w.all.p99 / before.all.p99)}×` : '', fixed(w.reads.p99, 2), fixed(w.writes.p99, 2), fixed(w.probe.p90, 2),
     rate, relative, unguarded, fixed(w.server.walBytes / 1e6, 0), `${w.server.checkpointsTimed}/${w.server.checkpointsRequested}`,
   ]);
   for (const p of report.phases) {
@@ -31,9 +31,10 @@ export function formatLiveReport(report: LiveReport): string {
       p.backfill && other ? `${fixed((100 * p.backfill.tracksPerSecond) / other.tracksPerSecond, 0)} %` : '';
     // The guard's cost: the same situation without it (the application present or not).
     const unguarded = p.phase === 'idle' ? alone : ['guarded', 'walsized', 'capped'].includes(p.phase) ? report.phases.find((q) => q.phase === 'backfill')?.backfill : null;
-    if (p.alone) row(p.phase, 'alone', p.alone, '', '', '');
-    if (p.during) row(p.phase, 'during', p.during, rate, percentOf(alone), percentOf(unguarded));
-    if (p.after) row(p.phase, 'after', p.after, '', '', '');
+    if (p.alone) row(p.phase, 'alone', p.alone, '', '', '', null);
+    if (p.before) row(p.phase, 'before', p.before, '', '', '', null);
+    if (p.during) row(p.phase, 'during', p.during, rate, percentOf(alone), percentOf(unguarded), p.before);
+    if (p.after) row(p.phase, 'after', p.after, '', '', '', p.before);
   }
   const throttled = report.phases.filter((p) => p.backfill).map((p) => {
     const t = p.backfill!.throttle;
@@ -50,7 +51,8 @@ export function formatLiveReport(report: LiveReport): string {
     '',
     ...throttled,
     '',
-    'window: during = enqueue to completed; after = the next --phase-seconds. p99/base: p99 ÷ the baseline\'s p99.',
+    'window: before = the application alone in the phase, fleet started, before the enqueue (~15 s); during = enqueue to',
+    'completed; after = the next --phase-seconds. p99/base: p99 ÷ the baseline phase\'s p99; p99/before: ÷ the phase\'s own before.',
     'vs unguarded: tracks/s ÷ the same phase without the guard (guarded, walsized, capped: backfill; idle: alone).',
     'probe p90: the latency guard\'s probe as the bench sampled it (ms). WAL MB and checkpoints (timed/requested) over the window.',
   ].join('\n');
