@@ -9,7 +9,7 @@ import type pg from 'pg';
  */
 
 /** WAL one converted track writes (its history row, the updated track, their index entries): npm run bench:live. */
-export const WAL_BYTES_PER_TRACK = 2600;
+export const WAL_BYTES_PER_TRACK = 2700;
 
 export interface WalSettings {
   maxWalSizeBytes: number;
