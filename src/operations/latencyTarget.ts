@@ -14,7 +14,7 @@ export function describeAppLatencyTarget(target: AppLatencyTarget): string {
 
 /** What one throttle round measured of the application's side. */
 export interface AppLatencySignal {
-  /** The round's probe latency (ms): the upper quantile of its probe reads. */
+  /** The round's probe latency (ms): the median of its probe reads. */
   probeMs: number;
   /** The probe latency before the job ran (ms); null while none is known. */
   baselineMs: number | null;

@@ -18,7 +18,7 @@ export function formatLiveReport(report: LiveReport): string {
   const baseline = report.phases.find((p) => p.phase === 'baseline')?.alone ?? null;
   const alone = report.phases.find((p) => p.phase === 'alone')?.backfill ?? null;
   const header = ['phase', 'window', 's', 'tps', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'p99/base', 'p99/before', 'reads p99', 'writes p99',
-    'probe p90', 'tracks/s', 'vs alone', 'vs unguarded', 'WAL MB', 'ckpt t/r'];
+    'probe', 'tracks/s', 'vs alone', 'vs unguarded', 'WAL MB', 'ckpt t/r'];
   const rows: string[][] = [];
   const row = (phase: string, window: string, w: WindowFigures, rate: string, relative: string, unguarded: string, before: WindowFigures | null) => rows.push([
     phase, window, fixed(w.seconds, 0), fixed(w.all.tps, 0), fixed(w.all.p50, 2), fixed(w.all.p95, 2), fixed(w.all.p99, 2), fixed(w.all.max, 0),
@@ -54,7 +54,7 @@ export function formatLiveReport(report: LiveReport): string {
     'window: before = the application alone in the phase, fleet started, before the enqueue (~15 s); during = enqueue to',
     'completed; after = the next --phase-seconds. p99/base: p99 ÷ the baseline phase\'s p99; p99/before: ÷ the phase\'s own before.',
     'vs unguarded: tracks/s ÷ the same phase without the guard (guarded, walsized, capped: backfill; idle: alone).',
-    'probe p90: the latency guard\'s probe as the bench sampled it (ms). WAL MB and checkpoints (timed/requested) over the window.',
+    'probe: the latency guard\'s probe as the bench sampled it every 2.5 s (ms, 90th percentile of its rounds). WAL MB and checkpoints (timed/requested) over the window.',
   ].join('\n');
 }
 
