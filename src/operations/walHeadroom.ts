@@ -11,6 +11,9 @@ import type pg from 'pg';
 /** WAL one converted track writes (its history row, the updated track, their index entries): npm run bench:live. */
 export const WAL_BYTES_PER_TRACK = 2700;
 
+/** Above this a size for the whole job is not advice anyone can take: pg_wal would need that much disk. */
+const MAX_SUGGESTED_GB = 64;
+
 export interface WalSettings {
   maxWalSizeBytes: number;
   checkpointCompletionTarget: number;
@@ -28,11 +31,13 @@ export function walHeadroomNote(expectedTracks: number, s: WalSettings): string 
   if (expected <= between) return null;
   // Enough for the whole job between two checkpoints, with a quarter to spare, in whole gigabytes.
   const suggestedGb = Math.ceil((expected * (1 + s.checkpointCompletionTarget) * 1.25) / 2 ** 30);
+  const advice = suggestedGb <= MAX_SUGGESTED_GB
+    ? `Raise max_wal_size to about ${suggestedGb}GB for the job (ALTER SYSTEM SET max_wal_size = '${suggestedGb}GB'; SELECT pg_reload_conf())`
+    : `Raise max_wal_size for the job as far as the disk of pg_wal allows (the whole job would need about ${suggestedGb}GB): forced checkpoints then come that much less often`;
   return `NOTE: this job will write about ${megabytes(expected)} of WAL (${WAL_BYTES_PER_TRACK} bytes a track × ${expectedTracks} tracks), `
     + `more than max_wal_size ${megabytes(s.maxWalSizeBytes)} allows between checkpoints (${megabytes(between)}): expect about `
     + `${Math.floor(expected / between)} checkpoint(s) forced by WAL while it runs, and the application's commits to stall while they sync. `
-    + `Raise max_wal_size to about ${suggestedGb}GB for the job (ALTER SYSTEM SET max_wal_size = '${suggestedGb}GB'; SELECT pg_reload_conf()) `
-    + 'and set it back afterwards (docs/operations.md, "WAL and checkpoints")';
+    + `${advice} and set it back afterwards (docs/operations.md, "WAL and checkpoints")`;
 }
 
 /** In PostgreSQL's unit (1 MB = 1024 kB), as SHOW max_wal_size says it. */

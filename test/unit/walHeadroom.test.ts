@@ -16,6 +16,7 @@ describe('WAL headroom of a backfill', () => {
     expect(note).to.match(/^NOTE: this job will write about 772 MB of WAL \(2700 bytes a track × 300000 tracks\), more than max_wal_size 1024 MB allows between checkpoints \(539 MB\): expect about 1 checkpoint/);
     expect(note).to.match(/Raise max_wal_size to about 2GB for the job/);
     expect(walHeadroomNote(300_000, { ...defaults, maxWalSizeBytes: 2 * 2 ** 30 }), 'raised as advised: fits').to.equal(null);
+    expect(walHeadroomNote(100_000_000, defaults), 'a job too large to fit').to.match(/as far as the disk of pg_wal allows \(the whole job would need about 598GB\)/);
   });
 });
 
