@@ -6,6 +6,7 @@ import { LatencyGuard } from '../../src/operations/latencyGuard.js';
 import { throttleReasonLabel } from '../../src/operations/status/throttleLabel.js';
 import { evaluateThrottle, throttleView, tightenThrottle } from '../../src/operations/throttle.js';
 import type { ThrottleLimits } from '../../src/operations/throttlePolicy.js';
+import { WAL_BYTES_PER_TRACK, walBetweenCheckpoints, walHeadroomForJob } from '../../src/operations/walHeadroom.js';
 import { migrateToLatest } from '../../src/schema/migrator.js';
 import { Coordinator } from '../../src/shared/coordinator/coordinator.js';
 import { createPool } from '../../src/shared/db/pool.js';
@@ -135,6 +136,15 @@ describe('the latency guard (real PostgreSQL and Redis)', function () {
     const lowered = await coordinator.throttleFields(job.id);
     expect(Number(lowered.rate)).to.be.at.least(400).and.at.most(640);
     expect(lowered.reason).to.match(/^application read latency/);
+  });
+
+  it('reads the WAL settings and the job\'s size from the server: 5,000 tracks fit between checkpoints', async () => {
+    const job = await createJob(pool, { analysisVersion: '2024.1', rangeSize: 500, requestedBy: 'test' });
+    const { rows } = await pool.query<{ bytes: number }>(`SELECT pg_size_bytes(current_setting('max_wal_size'))::float8 AS bytes`);
+    const note = await walHeadroomForJob(pool, job.minId, job.maxId);
+    // The shared server's settings are not ours to change: the note is checked against what they allow.
+    const fits = 5000 * WAL_BYTES_PER_TRACK <= walBetweenCheckpoints({ maxWalSizeBytes: rows[0]!.bytes, checkpointCompletionTarget: 0.9 });
+    expect(note === null).to.equal(fits);
   });
 
   it('does nothing when the target is off', async () => {
