@@ -15,7 +15,8 @@ describe('the latency guard\'s rule', () => {
     expect(parseAppLatencyTarget(' 1.5X ')).to.deep.equal({ kind: 'ratio', ratio: 1.5 });
     expect(parseAppLatencyTarget('25ms')).to.deep.equal({ kind: 'ms', ms: 25 });
     for (const bad of ['', '2', '1x', '0.5x', '101x', '0ms', '25 ms', '2xx', '-3x', 'on']) expect(parseAppLatencyTarget(bad), bad).to.equal(undefined);
-    expect(loadConfig({}).BACKFILL_APP_LATENCY_TARGET, 'the default').to.deep.equal(ratio2);
+    expect(loadConfig({}).BACKFILL_APP_LATENCY_TARGET, 'the default: off').to.equal(null);
+    expect(loadConfig({ BACKFILL_APP_LATENCY_TARGET: '2x' }).BACKFILL_APP_LATENCY_TARGET).to.deep.equal(ratio2);
     expect(loadConfig({ BACKFILL_APP_LATENCY_TARGET: 'off' }).BACKFILL_APP_LATENCY_TARGET).to.equal(null);
     expect(() => loadConfig({ BACKFILL_APP_LATENCY_TARGET: 'fast' })).to.throw(/BACKFILL_APP_LATENCY_TARGET.*must be off, a ratio/);
   });
