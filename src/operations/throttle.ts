@@ -5,7 +5,8 @@ import { getJob, setJobRateCap } from '../shared/ledger/jobs.js';
 import { recentDurationRatio } from '../shared/ledger/ranges.js';
 import { ACTION_STATES, actionAllowed } from '../shared/ledger/states.js';
 import type { Logger } from '../shared/logger.js';
-import { decideThrottle, type HealthSignals, type ThrottleLimits, type ThrottleState } from './throttlePolicy.js';
+import type { LatencyGuard } from './latencyGuard.js';
+import { decideThrottle, unhealthyReason, type HealthSignals, type ThrottleLimits, type ThrottleState } from './throttlePolicy.js';
 
 /** What `status` shows of the throttle. */
 export interface ThrottleView {
@@ -40,20 +41,48 @@ function stateFrom(fields: Record<string, string>): ThrottleState {
 
 /** One round of the throttle for a running job: read health, decide, publish the budget, log a change. */
 export async function evaluateThrottle(
-  deps: { pool: pg.Pool; coordinator: Coordinator; logger: Logger }, jobId: number, cap: number | null, limits: ThrottleLimits,
+  deps: { pool: pg.Pool; coordinator: Coordinator; logger: Logger; guard?: LatencyGuard }, jobId: number, cap: number | null, limits: ThrottleLimits,
 ): Promise<void> {
   const previousFields = await deps.coordinator.throttleFields(jobId);
   const previous = stateFrom(previousFields);
-  const signals = await readHealth(deps.pool, jobId);
+  const latency = deps.guard?.signalFor(previousFields);
+  const signals: HealthSignals = { ...(await readHealth(deps.pool, jobId)), appLatency: latency?.signal ?? null };
   const measured = await deps.coordinator.throughput(jobId);
-  const decision = decideThrottle(previous, signals, limits, measured, cap, new Date());
+  const decision = decideThrottle(previous, signals, { ...limits, appLatencyTarget: deps.guard?.target ?? null }, measured, cap, new Date());
   await deps.coordinator.setThrottleFields(jobId, {
     rate: decision.effectiveRate, healthRate: decision.healthRate ?? '', healthyRounds: decision.healthyRounds,
     reason: decision.reason ?? '', since: decision.since ?? '', cap: cap ?? '',
+    ...(latency?.baseline ? { appBaselineMs: latency.baseline.ms, appBaselineAt: latency.baseline.at } : {}),
+    ...(decision.healthRate !== null && (previous.healthRate === null || decision.healthRate < previous.healthRate) ? { loweredAt: Date.now() } : {}),
   });
   if (decision.reason !== previous.reason || String(decision.effectiveRate) !== (previousFields.rate ?? '-1')) {
     deps.logger.info({ jobId, rate: decision.effectiveRate, reason: decision.reason, signals }, 'throttle decision');
   }
+}
+
+/** A lowered budget stands this long before the guard lowers it again between rounds: ranges started before it still finish. */
+const TIGHTEN_SPACING_MS = 3000;
+
+/**
+ * The latency guard between rounds: lower the job's budget when the application's latency is over its target,
+ * as a round would; otherwise change nothing (raising is for the rounds).
+ */
+export async function tightenThrottle(
+  deps: { pool: pg.Pool; coordinator: Coordinator; logger: Logger; guard: LatencyGuard }, jobId: number, cap: number | null, limits: ThrottleLimits,
+): Promise<void> {
+  const fields = await deps.coordinator.throttleFields(jobId);
+  if (fields.loweredAt && Date.now() - Number(fields.loweredAt) < TIGHTEN_SPACING_MS) return;
+  const latency = deps.guard.signalFor(fields);
+  const signals: HealthSignals = { lockWaiters: 0, replicationLagSeconds: null, recentDurationRatio: null, appLatency: latency.signal };
+  const withGuard = { ...limits, appLatencyTarget: deps.guard.target };
+  if (unhealthyReason(signals, withGuard) === null) return;
+  const decision = decideThrottle(stateFrom(fields), signals, withGuard, await deps.coordinator.throughput(jobId), cap, new Date());
+  await deps.coordinator.setThrottleFields(jobId, {
+    rate: decision.effectiveRate, healthRate: decision.healthRate ?? '', healthyRounds: decision.healthyRounds,
+    reason: decision.reason ?? '', since: decision.since ?? '', cap: cap ?? '', loweredAt: Date.now(),
+    ...(latency.baseline ? { appBaselineMs: latency.baseline.ms, appBaselineAt: latency.baseline.at } : {}),
+  });
+  deps.logger.info({ jobId, rate: decision.effectiveRate, reason: decision.reason, signals }, 'throttle decision');
 }
 
 export async function throttleView(coordinator: Coordinator, jobId: number): Promise<ThrottleView> {

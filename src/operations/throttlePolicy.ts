@@ -1,3 +1,6 @@
+import type { AppLatencyTarget } from '../shared/config.js';
+import { appLatencyOvershoot, appLatencyProblem, type AppLatencySignal } from './latencyTarget.js';
+
 /**
  * The throttle's decision, pure: from the database's health and the operator's cap to the fleet-wide
  * rate budget of a job. Multiplicative decrease while unhealthy (down to holding the job), doubling back
@@ -11,6 +14,8 @@ export interface HealthSignals {
   replicationLagSeconds: number | null;
   /** Mean duration of the latest ranges vs the job's mean (1 = as usual). */
   recentDurationRatio: number | null;
+  /** The latency guard's probe of what the application feels (null: guard off or no measurement this round). */
+  appLatency?: AppLatencySignal | null;
 }
 
 export interface ThrottleLimits {
@@ -18,6 +23,8 @@ export interface ThrottleLimits {
   maxDurationRatio: number;
   /** Below this rate the job is held instead (rate 0). */
   minRate: number;
+  /** BACKFILL_APP_LATENCY_TARGET; null or absent: the latency guard is off. */
+  appLatencyTarget?: AppLatencyTarget | null;
 }
 
 export interface ThrottleState {
@@ -35,6 +42,8 @@ export interface ThrottleDecision extends ThrottleState {
 
 export function unhealthyReason(s: HealthSignals, limits: ThrottleLimits): string | null {
   if (s.lockWaiters > 0) return `${s.lockWaiters} session(s) waiting for locks on tracks`;
+  const latency = appLatencyProblem(s.appLatency ?? null, limits.appLatencyTarget ?? null);
+  if (latency) return latency;
   if (s.replicationLagSeconds !== null && s.replicationLagSeconds > limits.maxReplicationLagSeconds) {
     return `replication lag ${s.replicationLagSeconds.toFixed(1)} s above ${limits.maxReplicationLagSeconds} s`;
   }
@@ -42,6 +51,17 @@ export function unhealthyReason(s: HealthSignals, limits: ThrottleLimits): strin
     return `ranges take ${s.recentDurationRatio.toFixed(1)}× their usual time`;
   }
   return null;
+}
+
+/**
+ * The share of the rate an unhealthy round keeps: half — or, when only the application's latency is over its
+ * target, the target over the overshoot, between half and four fifths: that latency follows the rate within a
+ * round, so a small overshoot costs a small step, not half the speed.
+ */
+export function decreaseFactor(s: HealthSignals, limits: ThrottleLimits): number {
+  const overshoot = appLatencyOvershoot(s.appLatency ?? null, limits.appLatencyTarget ?? null);
+  if (s.lockWaiters > 0 || overshoot === null || overshoot <= 1) return 0.5;
+  return Math.min(0.8, Math.max(0.5, 1 / overshoot));
 }
 
 export function decideThrottle(
@@ -52,7 +72,8 @@ export function decideThrottle(
   let since = previous.since;
   if (reason) {
     const base = healthRate ?? Math.max(measuredRate, limits.minRate * 2);
-    healthRate = base / 2 < limits.minRate ? 0 : Math.floor(base / 2);
+    const lowered = base * decreaseFactor(signals, limits);
+    healthRate = lowered < limits.minRate ? 0 : Math.floor(lowered);
     healthyRounds = 0;
     if (previous.reason === null) since = now.toISOString();
   } else if (healthRate !== null) {

@@ -13,6 +13,7 @@ import { RangePublisher } from '../shared/amqp/rangePublisher.js';
 import { addRequest, backfillRequestSchema, openRequestQueue, type BackfillRequest } from './requestQueue.js';
 import { runBackfillRequest } from './runRequest.js';
 import { jobIdsInStates } from '../shared/ledger/jobs.js';
+import { LatencyGuard } from '../operations/latencyGuard.js';
 import { FleetKeeper } from './fleetKeeper.js';
 import { failJobIfPermanent, logRequestFailure } from './requestOutcome.js';
 import { resumeLost, type ResumeLostDeps } from '../operations/resumeLost.js';
@@ -52,7 +53,8 @@ export async function runProducer(config: Config, logger: Logger): Promise<void>
     const coordinator = new Coordinator(redis, names.redisPrefix);
     const keeper = new FleetKeeper({ pool, coordinator, logger, readdRequest: (job) => addRequest(queue, job),
       heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS,
-      throttleLimits: { maxReplicationLagSeconds: config.THROTTLE_MAX_REPLICATION_LAG_SECONDS, maxDurationRatio: 3, minRate: config.THROTTLE_MIN_RATE } });
+      throttleLimits: { maxReplicationLagSeconds: config.THROTTLE_MAX_REPLICATION_LAG_SECONDS, maxDurationRatio: 3, minRate: config.THROTTLE_MIN_RATE },
+      latencyGuard: new LatencyGuard(config.BACKFILL_APP_LATENCY_TARGET) });
     await keeper.recoverRequests();
     await resumeLostOnStart({ pool, coordinator, names, publisher, inspect: channel, heartbeatTtlSeconds: config.HEARTBEAT_TTL_SECONDS }, logger);
 

@@ -22,6 +22,12 @@ export interface FleetSettings {
   prefetch: number | undefined;
   cpuProfDir: string | undefined;
   say: (line: string) => void;
+  /** More environment for the children (bench:live: the latency guard's target). */
+  env?: Record<string, string>;
+  /** Awaited once the fleet is ready, before the job is enqueued (bench:live: the guard's quiet baseline). */
+  beforeEnqueue?: () => Promise<void>;
+  /** Awaited once the job is in the ledger, before its request is added (bench:live: an operator cap). */
+  afterCreate?: (jobId: number) => Promise<void>;
 }
 
 export interface FleetRun {
@@ -57,7 +63,9 @@ export async function runFleet(config: Config, pool: pg.Pool, redis: Redis, sett
     const sampler = new ResourceSampler(pool, settings.databaseName, () => fleet.pids());
     await sampler.start();
     if (settings.cpuProfDir) signalAll(fleet.pids(), 'SIGUSR2');
+    await settings.beforeEnqueue?.();
     const job = await createJob(pool, { analysisVersion: config.ANALYSIS_VERSION, rangeSize: settings.rangeSize, requestedBy: 'bench' });
+    await settings.afterCreate?.(job.id);
     await addRequest(queue, job);
     const finished = await followJob(pool, job.id, settings.say);
     const resources = await sampler.stop();
@@ -80,6 +88,7 @@ function childEnv(config: Config, settings: FleetSettings): Record<string, strin
     ANALYSIS_VERSION: config.ANALYSIS_VERSION, LOG_LEVEL: 'warn',
     ...(settings.prefetch ? { CONSUMER_PREFETCH: String(settings.prefetch) } : {}),
     ...(settings.cpuProfDir ? { BENCH_CPU_PROF_DIR: settings.cpuProfDir, NODE_OPTIONS: `--import=${PRELOAD}` } : {}),
+    ...settings.env,
   };
 }
 

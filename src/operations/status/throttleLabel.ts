@@ -8,7 +8,7 @@ export function throttleReasonLabel(view: ThrottleView): string {
   if (view.rate === null) return 'none';
   const reason = view.reason ?? '';
   const known: [RegExp, string][] = [
-    [/lock/i, 'lock_waits'], [/replication/i, 'replication_lag'], [/usual time|duration/i, 'range_duration'],
+    [/application .*latency/i, 'app_latency'], [/lock/i, 'lock_waits'], [/replication/i, 'replication_lag'], [/usual time|duration/i, 'range_duration'],
     [/operator cap/i, 'operator_cap'], [/recovering/i, 'recovering'],
   ];
   return known.find(([pattern]) => pattern.test(reason))?.[1] ?? 'other';

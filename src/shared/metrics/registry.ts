@@ -97,7 +97,7 @@ export class FleetMetrics {
     this.jobRanges = new Gauge({ name: 'backfill_job_ranges', registers, labelNames: ['job_id', 'state'],
       help: 'Ranges of the job by state (done, failed, pending), from the ledger.' });
     this.throttleActive = new Gauge({ name: 'backfill_throttle_active', registers, labelNames: ['job_id', 'reason'],
-      help: '1 while the job is throttled, labelled with why (lock_waits, replication_lag, range_duration, operator_cap, recovering, other); reason="none" and 0 when it is not.' });
+      help: '1 while the job is throttled, labelled with why (app_latency, lock_waits, replication_lag, range_duration, operator_cap, recovering, other); reason="none" and 0 when it is not.' });
     this.throttleRate = new Gauge({ name: 'backfill_throttle_rate_tracks_per_second', registers, labelNames: ['job_id'],
       help: 'Tracks per second the throttle allows the job (0 = held); absent when unlimited.' });
     this.consumersWanted = new Gauge({ name: 'backfill_consumers_wanted', registers,
