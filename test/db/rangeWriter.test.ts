@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import type pg from 'pg';
-import { WRITE_CONVERTED_SQL, WRITE_FIRST_SQL, WRITE_FRESH_SQL, blobMd5, writeConverted, type BlobRead, type ConvertedRow, type HistoryContext, type RowError } from '../../src/consumers/rangeWriter.js';
+import { WRITE_CONVERTED_SQL, WRITE_FIRST_SQL, WRITE_FRESH_SQL, blobMd5, type BlobRead, type ConvertedRow, type RowError } from '../../src/consumers/rangeWriter.js';
 import { createLegacyConverter } from '../../src/shared/conversion/convert.js';
 import type { ConvertedRecord } from '../../src/shared/conversion/types.js';
 import { migrateToLatest } from '../../src/schema/migrator.js';
 import { createPool } from '../../src/shared/db/pool.js';
 import { createJob } from '../../src/shared/ledger/jobs.js';
+import { writeRange } from './rangeWrite.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
 import { openSession, silentLogger } from './catalog.js';
 import { waitFor } from '../helpers/waitFor.js';
@@ -46,19 +47,7 @@ describe('range write: history rows, track columns and rollback snapshots', func
     });
   }
 
-  async function write(rows: ConvertedRow[]): Promise<{ written: number; errors: RowError[] }> {
-    const client = await pool.connect();
-    const errors: RowError[] = [];
-    const ctx: HistoryContext = { jobId, rangeId: 1, analysisVersion: '2024.1', createdBy: `backfill:${jobId}`, processingTimeMs: 0 };
-    try {
-      await client.query('BEGIN');
-      const written = await writeConverted(client, rows, ctx, errors);
-      await client.query('COMMIT');
-      return { written, errors };
-    } finally {
-      client.release();
-    }
-  }
+  const write = (rows: ConvertedRow[]) => writeRange(pool, jobId, rows);
 
   /** Another session changes a track and holds its row lock until the write waits for it, then commits. */
   async function writeWhileAnotherSessionCommits(rows: ConvertedRow[], change: string): Promise<{ written: number; errors: RowError[] }> {

@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import type pg from 'pg';
-import { blobMd5, writeConverted, type BlobRead, type ConvertedRow, type HistoryContext, type RowError } from '../../src/consumers/rangeWriter.js';
+import { blobMd5, type BlobRead, type ConvertedRow, type RowError } from '../../src/consumers/rangeWriter.js';
 import { createLegacyConverter } from '../../src/shared/conversion/convert.js';
 import type { ConvertedRecord } from '../../src/shared/conversion/types.js';
 import { TransientError } from '../../src/shared/errors.js';
 import { migrateToLatest } from '../../src/schema/migrator.js';
 import { createPool } from '../../src/shared/db/pool.js';
 import { createJob } from '../../src/shared/ledger/jobs.js';
+import { writeRange } from './rangeWrite.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/isolation.js';
 import { waitFor } from '../helpers/waitFor.js';
 import { openSession, silentLogger } from './catalog.js';
@@ -50,22 +51,7 @@ describe('range write under the application\'s writes', function () {
     });
   }
 
-  async function write(rows: ConvertedRow[]): Promise<{ written: number; errors: RowError[] }> {
-    const client = await pool.connect();
-    const errors: RowError[] = [];
-    const ctx: HistoryContext = { jobId, rangeId: 1, analysisVersion: '2024.1', createdBy: `backfill:${jobId}`, processingTimeMs: 0 };
-    try {
-      await client.query('BEGIN');
-      const written = await writeConverted(client, rows, ctx, errors);
-      await client.query('COMMIT');
-      return { written, errors };
-    } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
-    } finally {
-      client.release();
-    }
-  }
+  const write = (rows: ConvertedRow[]) => writeRange(pool, jobId, rows);
 
   /** Another session runs `statements` in a transaction and commits once the write waits for its row lock. */
   async function writeWhileAnotherSessionCommits(rows: ConvertedRow[], statements: string[]): Promise<{ written: number; errors: RowError[] }> {
@@ -174,16 +160,8 @@ describe('range write in a LATIN1 library', function () {
     const outcome = convert(row.analysis_data);
     if (outcome.outcome !== 'converted') throw new Error('the sample blob must convert');
     await pool.query(`UPDATE tracks SET file_path = 'renamed' WHERE id = 1`);
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const written = await writeConverted(client, [{ trackId: 1, record: outcome.record as ConvertedRecord, hadValues: false,
-        read: { xmin: row.xmin, md5: blobMd5(row.analysis_data) } }],
-        { jobId, rangeId: 1, analysisVersion: '2024.1', createdBy: `backfill:${jobId}`, processingTimeMs: 0 }, []);
-      await client.query('COMMIT');
-      expect(written).to.equal(1);
-    } finally {
-      client.release();
-    }
+    const result = await writeRange(pool, jobId, [{ trackId: 1, record: outcome.record as ConvertedRecord, hadValues: false,
+      read: { xmin: row.xmin, md5: blobMd5(row.analysis_data) } }]);
+    expect(result.written).to.equal(1);
   });
 });
