@@ -82,7 +82,7 @@ export async function writtenCounts(pool: pg.Pool): Promise<WrittenCounts> {
   return rows[0] as WrittenCounts;
 }
 
-function quoteName(name: string): string {
+export function quoteName(name: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`not a plain database name: ${name}`);
   return `"${name}"`;
 }

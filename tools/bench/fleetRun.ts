@@ -40,6 +40,8 @@ export interface FleetRun {
   phases: FleetPhases;
   resources: ResourceUsage;
   exitCodes: Record<string, number | null>;
+  /** Spawning the processes until every one is ready (not in `seconds`). */
+  startSeconds: number;
 }
 
 const PRELOAD = fileURLToPath(new URL('./cpuProfilePreload.js', import.meta.url));
@@ -52,6 +54,7 @@ const JOB_TIMEOUT_MS = 3_600_000;
  * then one job enqueued and followed to its end. Memory and CPU are read while the processes still live.
  */
 export async function runFleet(config: Config, pool: pg.Pool, redis: Redis, settings: FleetSettings): Promise<FleetRun> {
+  const spawned = performance.now();
   const fleet = await BenchFleet.start(childEnv(config, settings), settings.consumers);
   // Interrupted, the bench exits without reaching `finally`: children must not outlive it.
   const terminateChildren = () => signalAll(fleet.pids(), 'SIGTERM');
@@ -59,7 +62,8 @@ export async function runFleet(config: Config, pool: pg.Pool, redis: Redis, sett
   const queue = openRequestQueue(redis, settings.names);
   try {
     await waitUntilReady(new Coordinator(redis, settings.names.redisPrefix), queue, settings.consumers, config.HEARTBEAT_TTL_SECONDS);
-    settings.say(`fleet ready: a producer and ${settings.consumers} consumers`);
+    const startSeconds = Math.round((performance.now() - spawned) / 10) / 100;
+    settings.say(`fleet ready: a producer and ${settings.consumers} consumers (${startSeconds} s)`);
     const sampler = new ResourceSampler(pool, settings.databaseName, () => fleet.pids());
     await sampler.start();
     if (settings.cpuProfDir) signalAll(fleet.pids(), 'SIGUSR2');
@@ -72,7 +76,7 @@ export async function runFleet(config: Config, pool: pg.Pool, redis: Redis, sett
     const phases = await scrapePhases(fleet.consumerMetricsPorts);
     const exitCodes = await fleet.stop();
     const seconds = ((finished.finishedAt?.getTime() ?? Date.now()) - job.createdAt.getTime()) / 1000;
-    return { jobId: job.id, state: finished.state, seconds, metrics: await fleetMetrics(pool, job.id), phases, resources, exitCodes };
+    return { jobId: job.id, state: finished.state, seconds, metrics: await fleetMetrics(pool, job.id), phases, resources, exitCodes, startSeconds };
   } finally {
     process.removeListener('exit', terminateChildren);
     await queue.close();

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { SeedShape } from './benchDatabase.js';
+import { readProcessCpuSeconds } from './procStats.js';
 import { CONVERT_CHUNK_SQL, CREATE_HELPERS_SQL, WRITE_FLOOR_CHUNK_SQL } from './inDatabaseSql.js';
 
 /** One id chunk: the tracks with ids in [startId, endId]. */
@@ -14,6 +15,8 @@ export interface ChunkRun {
   /** Rows written to analysis_history. */
   written: number;
   seconds: number;
+  /** CPU seconds its sessions' PostgreSQL backends used (same machine; null when /proc cannot tell). */
+  backendCpuSeconds: number | null;
 }
 
 export interface InDatabaseSettings {
@@ -61,6 +64,8 @@ async function runChunks(
   const clients = await Promise.all(Array.from({ length: settings.sessions }, () => pool.connect()));
   let next = 0;
   let written = 0;
+  const backends = await Promise.all(clients.map(backendPid));
+  const cpuBefore = backendsCpu(backends);
   const started = performance.now();
   try {
     await Promise.all(clients.map(async (client) => {
@@ -73,5 +78,24 @@ async function runChunks(
   } finally {
     for (const client of clients) client.release();
   }
-  return { sessions: settings.sessions, chunks: chunks.length, written, seconds: (performance.now() - started) / 1000 };
+  const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = backendsCpu(backends);
+  const backendCpuSeconds = cpuBefore === null || cpuAfter === null ? null : Math.round((cpuAfter - cpuBefore) * 100) / 100;
+  return { sessions: settings.sessions, chunks: chunks.length, written, seconds, backendCpuSeconds };
+}
+
+async function backendPid(client: pg.PoolClient): Promise<number> {
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  return (rows[0] as { pid: number }).pid;
+}
+
+/** The sessions' backends' CPU seconds together; null when one cannot be read (another machine). */
+function backendsCpu(pids: number[]): number | null {
+  let sum = 0;
+  for (const pid of pids) {
+    const cpu = readProcessCpuSeconds(pid);
+    if (cpu === undefined) return null;
+    sum += cpu;
+  }
+  return sum;
 }

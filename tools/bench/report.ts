@@ -162,7 +162,7 @@ function processTable(processes: BenchReport['processes']): string {
   return formatTable(['method', 'process', 'peak RSS MB', 'CPU s (fleet interval)'], rows);
 }
 
-export function writeJsonReport(path: string, report: BenchReport): void {
+export function writeJsonReport(path: string, report: object): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
 }

@@ -18,6 +18,8 @@ export interface ResourceUsage {
   processes: ProcessUsage[];
   /** CPU seconds of the PostgreSQL backends serving the fleet (same machine), during the interval. */
   databaseCpuSeconds: number | null;
+  /** The same per application_name: which part of the fleet the database works for. */
+  databaseCpuByApplication: Record<string, number>;
   /** Whole-machine CPU busy, % of all cores: other load on a shared machine shows up here. */
   machineBusyPercent: number;
 }
@@ -69,7 +71,9 @@ export class ResourceSampler {
       rssSeriesMb: s.series,
     }));
     const dbCpu = [...this.backends.values()].reduce((sum, b) => sum + (b.cpuLast - b.cpuAtStart), 0);
-    return { processes, databaseCpuSeconds: this.backends.size ? round1(dbCpu) : null, machineBusyPercent: machineBusy };
+    const byApplication: Record<string, number> = {};
+    for (const b of this.backends.values()) byApplication[b.name] = round1((byApplication[b.name] ?? 0) + b.cpuLast - b.cpuAtStart) ?? 0;
+    return { processes, databaseCpuSeconds: this.backends.size ? round1(dbCpu) : null, databaseCpuByApplication: byApplication, machineBusyPercent: machineBusy };
   }
 
   private async sample(): Promise<void> {
