@@ -128,6 +128,8 @@ describe('bench:e2e: a whole upgrade at a tiny size, as a child process', functi
     for (const phase of report.phases) {
       expect(phase.seconds, phase.phase).to.be.greaterThan(0);
       expect(phase.walBytes, phase.phase).to.be.at.least(0);
+      expect(phase.otherRowWrites, phase.phase).to.be.at.least(0);
+      expect(phase.databaseBytes, phase.phase).to.be.greaterThan(0);
     }
     expect(report.phases.find((p) => p.phase === 'seed')?.walBytes).to.be.greaterThan(0);
     expect(report.seed).to.include({ tracks: 3000, withData: 2940 });
@@ -145,7 +147,7 @@ describe('bench:e2e: a whole upgrade at a tiny size, as a child process', functi
     expect(consumer?.rssSeriesMb.length).to.be.greaterThan(0);
     expect(report.verify.counts.FAIL).to.equal(0);
     expect(report.verify.counts.PASS).to.be.greaterThan(0);
-    expect(run.stdout).to.match(/^phase +seconds +WAL MB +checkpoints$/m).and.match(/^backfill: job \d+ completed/m);
+    expect(run.stdout).to.match(/^phase +seconds +WAL MB +checkpoints +other DBs' row writes +database MB after$/m).and.match(/^backfill: job \d+ completed/m);
     expect(run.stderr).to.contain('seed: 3000/3000 tracks');
     expect(await databaseExists(databases[0] as string)).to.equal(false);
   });

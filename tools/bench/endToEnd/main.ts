@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     const redis = await connectRedis(config.REDIS_URL, { connectionName: 'tracktion-bench', persistent: false });
     closer.add('Redis', () => redis.quit());
     closer.add('namespace', () => deleteNamespace(config, redis, fleetNames(options.namespace), options.namespace));
-    const ctx: PhaseContext = { config, options, counters: new ServerCounterReader(admin), say };
+    const ctx: PhaseContext = { config, options, counters: new ServerCounterReader(admin, options.databaseName), say };
     const phases: PhaseMeasurement[] = [];
     say(`database ${options.databaseName}, namespace ${options.namespace}, ${options.tracks} tracks`);
 

@@ -35,8 +35,9 @@ export async function timed<T>(ctx: PhaseContext, phase: PhaseName, run: () => P
   const value = await run();
   const wall = (performance.now() - started) / 1000;
   const delta = await ctx.counters.since(before);
-  const measurement = { phase, seconds: round(seconds?.(value) ?? wall, 2), ...delta };
-  ctx.say(`phase ${phase}: ${measurement.seconds.toFixed(1)} s, WAL ${(delta.walBytes / 1024 / 1024).toFixed(1)} MB, ${delta.checkpoints} checkpoints`);
+  const measurement = { phase, seconds: round(seconds?.(value) ?? wall, 2), ...delta, databaseBytes: await ctx.counters.databaseBytes() };
+  ctx.say(`phase ${phase}: ${measurement.seconds.toFixed(1)} s, WAL ${(delta.walBytes / 1024 / 1024).toFixed(1)} MB, ` +
+    `${delta.checkpoints} checkpoints, ${delta.otherRowWrites} rows written by other databases`);
   return { value, measurement };
 }
 

@@ -20,6 +20,10 @@ export interface PhaseMeasurement {
   seconds: number;
   walBytes: number;
   checkpoints: number;
+  /** Rows other databases of the server wrote meanwhile: when not 0, part of walBytes is theirs. */
+  otherRowWrites: number;
+  /** The bench database's size after the phase (pg_database_size). */
+  databaseBytes: number;
 }
 
 export interface BackfillDetail {
@@ -65,11 +69,12 @@ export interface EndToEndReport {
 }
 
 export function formatEndToEndReport(report: EndToEndReport): string {
-  const phases = formatTable(['phase', 'seconds', 'WAL MB', 'checkpoints'], [
-    ...report.phases.map((p) => [p.phase, p.seconds.toFixed(1), mb(p.walBytes), p.checkpoints]),
+  const phases = formatTable(['phase', 'seconds', 'WAL MB', 'checkpoints', 'other DBs\' row writes', 'database MB after'], [
+    ...report.phases.map((p) => [p.phase, p.seconds.toFixed(1), mb(p.walBytes), p.checkpoints, p.otherRowWrites, mb(p.databaseBytes)]),
     ['total', report.totalSeconds.toFixed(1), mb(report.phases.reduce((sum, p) => sum + p.walBytes, 0)),
-      report.phases.reduce((sum, p) => sum + p.checkpoints, 0)],
+      report.phases.reduce((sum, p) => sum + p.checkpoints, 0), report.phases.reduce((sum, p) => sum + p.otherRowWrites, 0), ''],
   ]);
+  const shared = report.phases.filter((p) => p.otherRowWrites > 0).map((p) => p.phase);
   const b = report.backfill;
   const v = report.verify;
   return [
@@ -81,6 +86,8 @@ export function formatEndToEndReport(report: EndToEndReport): string {
     `code: ${report.code.commit}${report.code.uncommitted.length ? ` + ${report.code.uncommitted.length} uncommitted fleet files` : ''}`,
     '',
     phases,
+    ...(shared.length ? [`note: other databases wrote rows during ${shared.join(', ')}: WAL is the whole server's, so part of those ` +
+      'phases\' WAL MB (and checkpoints) is theirs; on a quiet server the column is 0'] : []),
     '',
     `backfill: job ${b.jobId} ${b.state}; ${b.metrics.tracks.converted} converted, ${b.metrics.tracks.failed} failed, ${b.metrics.tracks.skipped} skipped; ` +
       `${b.tracksPerSecond} tracks/s (${b.convertedPerSecond} converted/s); ranges ${b.metrics.ranges.done}/${b.metrics.ranges.total} done, ` +
