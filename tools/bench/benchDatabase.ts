@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { seedDemoTracks } from '../../src/demo/seedDemo.js';
 import { ensureDatabaseExists, migrate } from '../../src/schema/migrator.js';
 import { checkConnection, createPool, urlForDatabase } from '../../src/shared/db/pool.js';
-import { createLogger } from '../../src/shared/logger.js';
+import { createLogger, type Logger } from '../../src/shared/logger.js';
 import { allMigrations } from '../../migrations/index.js';
 
 /**
@@ -13,11 +13,15 @@ export async function recreateBenchDatabase(serverUrl: string, name: string, def
   const url = urlForDatabase(serverUrl, name);
   await dropBenchDatabase(serverUrl, name);
   await ensureDatabaseExists(url);
-  // A step-by-step migration log would bury the bench's own output; warnings still show.
-  const logger = createLogger('bench.migrate');
-  if (logger.levelVal < 40) logger.level = 'warn';
-  await migrate(url, { revisions: allMigrations, logger, deferIndexes });
+  await migrate(url, { revisions: allMigrations, logger: quietLogger('bench.migrate'), deferIndexes });
   return url;
+}
+
+/** A step-by-step migration log would bury a bench's own output: its logger shows warnings and errors only. */
+export function quietLogger(name: string): Logger {
+  const logger = createLogger(name);
+  if (logger.levelVal < 40) logger.level = 'warn';
+  return logger;
 }
 
 export async function dropBenchDatabase(serverUrl: string, name: string): Promise<void> {

@@ -2,15 +2,14 @@ import type pg from 'pg';
 import { allMigrations, deferrableSteps } from '../../migrations/index.js';
 import { poolQuery, recordDeferredIndex } from '../../src/schema/deferredIndexes.js';
 import { buildDeferredIndexes } from '../../src/schema/indexBuild.js';
-import { createLogger } from '../../src/shared/logger.js';
+import { quietLogger } from './benchDatabase.js';
 
 /**
  * `npm run bench -- --defer-indexes`: after a fleet run, build the deferred indexes as `db build-indexes` does
  * and time it; then drop them and record them as deferred again, so the next method runs without them too.
  */
 export async function timeDeferredBuild(databaseUrl: string, pool: pg.Pool, say: (line: string) => void): Promise<number> {
-  const logger = createLogger('bench.build-indexes');
-  if (logger.levelVal < 40) logger.level = 'warn';
+  const logger = quietLogger('bench.build-indexes');
   const started = performance.now();
   const { built } = await buildDeferredIndexes(databaseUrl, { revisions: allMigrations, deferrable: deferrableSteps, logger });
   const seconds = Math.round((performance.now() - started) / 10) / 100;

@@ -28,6 +28,8 @@ export interface FleetSettings {
   beforeEnqueue?: () => Promise<void>;
   /** Awaited once the job is in the ledger, before its request is added (bench:live: an operator cap). */
   afterCreate?: (jobId: number) => Promise<void>;
+  /** How long the job may take before the bench gives up (default JOB_TIMEOUT_MS; bench:e2e scales it with the tracks). */
+  jobTimeoutMs?: number;
 }
 
 export interface FleetRun {
@@ -46,7 +48,7 @@ export interface FleetRun {
 
 const PRELOAD = fileURLToPath(new URL('./cpuProfilePreload.js', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
-const JOB_TIMEOUT_MS = 3_600_000;
+export const JOB_TIMEOUT_MS = 3_600_000;
 
 /**
  * The product's fleet as an operator runs it: a producer and K consumers as child processes, all started
@@ -71,7 +73,7 @@ export async function runFleet(config: Config, pool: pg.Pool, redis: Redis, sett
     const job = await createJob(pool, { analysisVersion: config.ANALYSIS_VERSION, rangeSize: settings.rangeSize, requestedBy: 'bench' });
     await settings.afterCreate?.(job.id);
     await addRequest(queue, job);
-    const finished = await followJob(pool, job.id, settings.say);
+    const finished = await followJob(pool, job.id, settings.say, settings.jobTimeoutMs ?? JOB_TIMEOUT_MS);
     const resources = await sampler.stop();
     const phases = await scrapePhases(fleet.consumerMetricsPorts);
     const exitCodes = await fleet.stop();
@@ -119,8 +121,8 @@ async function waitUntilReady(coordinator: Coordinator, queue: ReturnType<typeof
   throw new Error(`the fleet did not get ready within ${READY_TIMEOUT_MS / 1000} s (see the children's messages above)`);
 }
 
-async function followJob(pool: pg.Pool, jobId: number, say: (line: string) => void): Promise<JobRow> {
-  const deadline = Date.now() + JOB_TIMEOUT_MS;
+async function followJob(pool: pg.Pool, jobId: number, say: (line: string) => void, timeoutMs: number): Promise<JobRow> {
+  const deadline = Date.now() + timeoutMs;
   let lastSaid = 0;
   while (Date.now() < deadline) {
     const job = await getJob(pool, jobId);
@@ -132,7 +134,7 @@ async function followJob(pool: pg.Pool, jobId: number, say: (line: string) => vo
     }
     await sleep(100);
   }
-  throw new Error(`job ${jobId} did not finish within ${JOB_TIMEOUT_MS / 1000} s`);
+  throw new Error(`job ${jobId} did not finish within ${timeoutMs / 1000} s`);
 }
 
 function sleep(ms: number): Promise<void> {

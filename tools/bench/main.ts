@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { CommanderError } from 'commander';
 import { exitCodeFor, reportError } from '../../src/cli/errorExit.js';
@@ -12,6 +11,7 @@ import { connectRedis } from '../../src/shared/redis.js';
 import { dropBenchDatabase, recreateBenchDatabase } from './benchDatabase.js';
 import { deleteNamespace } from '../../src/shared/namespaceCleanup.js';
 import { parseBenchOptions, type BenchOptions } from './options.js';
+import { measuredCode } from './measuredCode.js';
 import { formatReport, writeJsonReport, type BenchReport } from './report.js';
 import { runBench } from './runBench.js';
 
@@ -61,19 +61,6 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } finally {
     await closer.close();
-  }
-}
-
-/** The commit, and the files of the fleet changed on top of it; "unknown" outside a git checkout. */
-function measuredCode(): BenchReport['code'] {
-  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  try {
-    // Porcelain lines are "XY path": the status columns may be spaces, so no trim before slicing them off.
-    const uncommitted = git('status', '--porcelain', '--', 'src/consumers', 'src/producer', 'src/shared', 'migrations')
-      .split('\n').filter(Boolean).map((line) => line.slice(3));
-    return { commit: git('rev-parse', '--short', 'HEAD').trim(), uncommitted };
-  } catch {
-    return { commit: 'unknown', uncommitted: [] };
   }
 }
 

@@ -104,6 +104,6 @@ export function parseBenchOptions(argv: string[], now = new Date()): BenchOption
 }
 
 /** 2024-05-01T10-20-30Z: a timestamp that is a valid file name everywhere. */
-function stamp(now: Date): string {
+export function stamp(now: Date): string {
   return now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
 }

@@ -5,6 +5,7 @@ import type { BenchOptions } from './options.js';
 import type { SeedShape } from './benchDatabase.js';
 import type { FleetMetrics } from './fleetMetrics.js';
 import type { FleetPhases } from './fleetPhases.js';
+import type { MeasuredCode } from './measuredCode.js';
 import type { ProcessUsage } from './resourceSampler.js';
 
 /** Keys of the methods; the ratios are taken against 'row-by-row' and 'in-database-2'. */
@@ -48,7 +49,7 @@ export interface BenchReport {
   startedAt: string;
   machine: { cpus: number; node: string; postgres: string };
   /** The code measured: the commit and the fleet files edited on top of it (others work in the same tree). */
-  code: { commit: string; uncommitted: string[] };
+  code: MeasuredCode;
   options: Omit<BenchOptions, 'jsonOut'>;
   seed: SeedShape & { seconds: number };
   methods: RatedMethod[];

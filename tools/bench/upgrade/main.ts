@@ -9,6 +9,7 @@ import { fleetNames } from '../../../src/shared/names.js';
 import { deleteNamespace } from '../../../src/shared/namespaceCleanup.js';
 import { connectRedis } from '../../../src/shared/redis.js';
 import { dropBenchDatabase } from '../benchDatabase.js';
+import { measuredCode } from '../measuredCode.js';
 import { writeJsonReport } from '../report.js';
 import { parseUpgradeBenchOptions } from './options.js';
 import { formatSummary, summarize, UPGRADE_METHODS, type UpgradeRound } from './report.js';
@@ -51,9 +52,9 @@ async function main(argv: string[]): Promise<number> {
     const summary = summarize(rounds);
     writeJsonReport(options.jsonOut, {
       command: `npm run bench:upgrade -- ${argv.slice(2).join(' ')}`.trimEnd(), startedAt: startedAt.toISOString(),
-      machine: { cpus: availableParallelism(), node: process.versions.node }, options, seedSeconds, rounds, summary,
+      machine: { cpus: availableParallelism(), node: process.versions.node }, code: measuredCode(), options, seedSeconds, rounds, summary,
     });
-    printLine(`Whole-upgrade benchmark — ${options.tracks} tracks, ${options.repeat} round(s), ${options.consumers} consumers, ${availableParallelism()} CPUs`);
+    printLine(`Whole-upgrade benchmark — ${options.tracks} tracks, ${options.repeat} round(s), ${options.consumers} consumers, ${availableParallelism()} CPUs, code ${measuredCode().commit}`);
     printLine(formatSummary(rounds, summary));
     say(`results written to ${options.jsonOut}`);
     return 0;

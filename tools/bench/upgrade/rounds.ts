@@ -6,9 +6,8 @@ import { buildDeferredIndexes } from '../../../src/schema/indexBuild.js';
 import { migrate } from '../../../src/schema/migrator.js';
 import type { Config } from '../../../src/shared/config.js';
 import { createPool } from '../../../src/shared/db/pool.js';
-import { createLogger } from '../../../src/shared/logger.js';
 import { fleetNames } from '../../../src/shared/names.js';
-import { seedShape } from '../benchDatabase.js';
+import { quietLogger, seedShape } from '../benchDatabase.js';
 import { runFleet } from '../fleetRun.js';
 import { convertInDatabase, createHelpers } from '../inDatabase.js';
 import { postmasterPid, serverCpuSeconds } from './postgresCpu.js';
@@ -84,12 +83,6 @@ async function fleet(ctx: RoundContext, pool: pg.Pool, phases: Phases): Promise<
     buildDeferredIndexes(ctx.databaseUrl, { revisions: allMigrations, deferrable: deferrableSteps, logger }));
   return { backfillBackendCpuSeconds: run.resources.databaseCpuSeconds,
     backfillBackendCpuByApplication: run.resources.databaseCpuByApplication, fleetStartSeconds: run.startSeconds };
-}
-
-function quietLogger(name: string) {
-  const logger = createLogger(name);
-  if (logger.levelVal < 40) logger.level = 'warn';
-  return logger;
 }
 
 /** The round's timed phases, and the server's CPU from the first phase's start to the last one's end. */
