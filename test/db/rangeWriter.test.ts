@@ -145,9 +145,9 @@ describe('range write: history rows, track columns and rollback snapshots', func
     await pool.query('ANALYZE tracks');
     const array = JSON.stringify(rowsFor([1, 2, 3], false).map((r) => ({ t: r.trackId, r: r.record })));
     const forms: [string, string, unknown[]][] = [
-      ['without the probe, plain insert', WRITE_FRESH_SQL, [array, '2024.2', 0, 'test']],
-      ['without the probe', WRITE_FIRST_SQL, [array, '2024.2', 0, 'test']],
-      ['with the probe', WRITE_CONVERTED_SQL, [array, '2024.2', 0, 'test', jobId]],
+      ['without the probe, plain insert', WRITE_FRESH_SQL, [array, '2024.2', 0, 'test', [1, 2, 3]]],
+      ['without the probe', WRITE_FIRST_SQL, [array, '2024.2', 0, 'test', [1, 2, 3]]],
+      ['with the probe', WRITE_CONVERTED_SQL, [array, '2024.2', 0, 'test', [1, 2, 3], jobId]],
     ];
     for (const [name, sql, params] of forms) {
       const { rows } = await pool.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);

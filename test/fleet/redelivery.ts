@@ -63,12 +63,15 @@ export async function writeRangeWithoutGuards(client: pg.PoolClient, jobId: numb
   const { rows: tracks } = await client.query<{ id: number; analysis_data: string | null }>(
     'SELECT id, analysis_data FROM tracks WHERE id BETWEEN $1 AND $2 ORDER BY id', [range.start_id, range.end_id]);
   const converted: string[] = [];
+  const ids: number[] = [];
   for (const track of tracks) {
     const outcome = convert(track.analysis_data);
-    if (outcome.outcome === 'converted') converted.push(`{"t":${track.id},"x":"0","h":"${blobMd5(track.analysis_data as string)}","r":${JSON.stringify(outcome.record)}}`);
+    if (outcome.outcome !== 'converted') continue;
+    converted.push(`{"t":${track.id},"x":"0","h":"${blobMd5(track.analysis_data as string)}","r":${JSON.stringify(outcome.record)}}`);
+    ids.push(track.id);
   }
   const { rows: [written] } = await client.query<{ inserted: number }>(WRITE_FRESH_SQL,
-    [`[${converted.join(',')}]`, range.analysis_version, 0, createdByOfJob(jobId)]);
+    [`[${converted.join(',')}]`, range.analysis_version, 0, createdByOfJob(jobId), ids]);
   const inserted = written?.inserted ?? 0;
   await client.query('UPDATE backfill_ranges SET converted = coalesce(converted, 0) + $3 WHERE job_id = $1 AND range_id = $2',
     [jobId, rangeId, inserted]);

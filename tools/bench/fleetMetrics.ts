@@ -16,6 +16,13 @@ export interface FleetMetrics {
   publishSeconds: number | null;
   /** Enqueue → the first range was done. */
   firstRangeSeconds: number | null;
+  /**
+   * The tail: the K-th last range done → the last one done, K = consumers. From the K-th last on, fewer ranges
+   * were left than consumers, so at least one consumer had nothing to do.
+   */
+  tailSeconds: number | null;
+  /** The last range done → the job completed (the closing check). */
+  closeSeconds: number | null;
   /** Sum of the ranges' duration_ms, in seconds: consumer time spent inside ranges (÷ elapsed = ranges in flight). */
   rangeWorkSeconds: number;
   meanRangeMs: number;
@@ -25,7 +32,7 @@ export interface FleetMetrics {
 interface MetricsRow {
   total: number; done: number; failed: number; retried: number;
   converted: number; rows_failed: number; skipped: number;
-  pickup: number | null; publish: number | null; first_range: number | null;
+  pickup: number | null; publish: number | null; first_range: number | null; tail: number | null; close: number | null;
   work_ms: number; mean_ms: number; p95_ms: number;
 }
 
@@ -39,6 +46,9 @@ const FLEET_METRICS_SQL = `
          extract(epoch FROM j.started_at - j.created_at)::float8 AS pickup,
          extract(epoch FROM max(r.published_at) - j.started_at)::float8 AS publish,
          extract(epoch FROM min(r.finished_at) - j.created_at)::float8 AS first_range,
+         extract(epoch FROM max(r.finished_at) - (SELECT f.finished_at FROM backfill_ranges f WHERE f.job_id = j.id
+                 AND f.finished_at IS NOT NULL ORDER BY f.finished_at DESC OFFSET $2 - 1 LIMIT 1))::float8 AS tail,
+         extract(epoch FROM j.finished_at - max(r.finished_at))::float8 AS close,
          coalesce(sum(r.duration_ms), 0)::float8 AS work_ms,
          coalesce(avg(r.duration_ms), 0)::float8 AS mean_ms,
          coalesce(percentile_cont(0.95) WITHIN GROUP (ORDER BY r.duration_ms), 0)::float8 AS p95_ms
@@ -46,8 +56,8 @@ const FLEET_METRICS_SQL = `
    WHERE j.id = $1
    GROUP BY j.id`;
 
-export async function fleetMetrics(pool: pg.Pool, jobId: number): Promise<FleetMetrics> {
-  const { rows } = await pool.query<MetricsRow>(FLEET_METRICS_SQL, [jobId]);
+export async function fleetMetrics(pool: pg.Pool, jobId: number, consumers: number): Promise<FleetMetrics> {
+  const { rows } = await pool.query<MetricsRow>(FLEET_METRICS_SQL, [jobId, consumers]);
   const r = rows[0];
   if (!r) throw new Error(`job ${jobId} is not in the ledger`);
   const round = (n: number | null) => (n === null ? null : Math.round(n * 100) / 100);
@@ -57,6 +67,8 @@ export async function fleetMetrics(pool: pg.Pool, jobId: number): Promise<FleetM
     pickupSeconds: round(r.pickup),
     publishSeconds: round(r.publish),
     firstRangeSeconds: round(r.first_range),
+    tailSeconds: round(r.tail),
+    closeSeconds: round(r.close),
     rangeWorkSeconds: round(r.work_ms / 1000) ?? 0,
     meanRangeMs: Math.round(r.mean_ms),
     p95RangeMs: Math.round(r.p95_ms),

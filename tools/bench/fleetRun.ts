@@ -78,7 +78,7 @@ export async function runFleet(config: Config, pool: pg.Pool, redis: Redis, sett
     const phases = await scrapePhases(fleet.consumerMetricsPorts);
     const exitCodes = await fleet.stop();
     const seconds = ((finished.finishedAt?.getTime() ?? Date.now()) - job.createdAt.getTime()) / 1000;
-    return { jobId: job.id, state: finished.state, seconds, metrics: await fleetMetrics(pool, job.id), phases, resources, exitCodes, startSeconds };
+    return { jobId: job.id, state: finished.state, seconds, metrics: await fleetMetrics(pool, job.id, settings.consumers), phases, resources, exitCodes, startSeconds };
   } finally {
     process.removeListener('exit', terminateChildren);
     await queue.close();

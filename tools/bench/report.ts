@@ -132,7 +132,8 @@ function fleetLines(fleet: FleetDetail): string[] {
       `${m.ranges.failed} failed, ${m.ranges.retried} retried); tracks ${m.tracks.converted} converted, ${m.tracks.failed} failed, ` +
       `${m.tracks.skipped} skipped`,
     `  enqueue → producer took it ${m.pickupSeconds ?? '-'} s; → last range published +${m.publishSeconds ?? '-'} s; ` +
-      `enqueue → first range done ${m.firstRangeSeconds ?? '-'} s`,
+      `enqueue → first range done ${m.firstRangeSeconds ?? '-'} s; tail (fewer ranges left than consumers) ${m.tailSeconds ?? '-'} s; ` +
+      `last range done → job completed ${m.closeSeconds ?? '-'} s`,
     `  time inside ranges (ledger duration_ms: read + convert + write): ${m.rangeWorkSeconds} s in total, ` +
       `${inFlight} ranges in flight on average over ${fleet.consumers} consumers; range mean ${m.meanRangeMs} ms, p95 ${m.p95RangeMs} ms`,
     `  CPU of the PostgreSQL backends serving the fleet: ${fleet.databaseCpuSeconds ?? '-'} s`,

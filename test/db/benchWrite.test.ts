@@ -1,0 +1,37 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { ADMIN_DATABASE_URL, testEnv, uniqueName } from '../helpers/isolation.js';
+
+const BENCH = fileURLToPath(new URL('../../tools/bench/writeStatement.js', import.meta.url));
+
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BENCH, ...args], { env: testEnv({ DATABASE_URL: ADMIN_DATABASE_URL }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run bench:write (the range write statement alone)', function () {
+  this.timeout(120_000);
+
+  it('writes one converted range with every variant, each updating the whole range, and prints CPU per track', async () => {
+    const result = await runBench(['--tracks', '3000', '--range-size', '200', '--rounds', '2', '--database', uniqueName('tm_bw')]);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.match(/Range write, one session: 200 tracks a range, 2 rounds, all indexes; input \d+ KB/);
+    for (const variant of ['current', 'generic-plan', 'json-input', 'recordset-input']) {
+      expect(result.stdout).to.match(new RegExp(`^${variant} +\\d+\\.\\d +\\d+ \\d+ `, 'm'));
+    }
+  });
+
+  it('refuses an unknown variant before touching any database', async () => {
+    const result = await runBench(['--variants', 'current,faster', '--database', uniqueName('tm_bw')]);
+    expect(result.code).to.equal(64); // EX_USAGE, as every command of the tool
+    expect(result.stderr).to.contain('unknown variant(s): faster');
+  });
+});
