@@ -7,7 +7,7 @@ import { lockRangeForWork, markRangeDone, type RangeForWork } from '../shared/le
 import type { RangeMessage } from '../shared/rangeMessage.js';
 import type { RangePhase } from '../shared/metrics/rangeObserver.js';
 import { verdictFor } from './jobStateWatcher.js';
-import { blobMd5, hasAnalysisValues, writeConverted, writeRowErrors, type ConvertedRow, type RowError } from './rangeWriter.js';
+import { BlobRewrittenError, blobMd5, hasAnalysisValues, writeConverted, writeRowErrors, type ConvertedRow, type RowError } from './rangeWriter.js';
 
 /** What became of one range message. */
 export type RangeOutcome =
@@ -147,11 +147,7 @@ async function convertAndWrite(
   const phases = { read: 0, convert: 0, write: 0 };
   const total: RangeWrite = { converted: 0, skipped: 0, failed: 0, recentErrors: [], durationMs: 0 };
   for (let fromId = message.startId; fromId <= message.endId;) {
-    const reading = performance.now();
-    const { rows } = await client.query<RangeRow>(READ_CHUNK_SQL,
-      [fromId, message.endId, options.maxBlobBytes ?? 2_147_483_647, options.chunkRows]);
-    phases.read += performance.now() - reading;
-    const chunk = await convertAndWriteChunk(client, message, ledger, rows, convert, options, phases);
+    const { rows, chunk } = await readAndWriteChunk(client, message, ledger, fromId, convert, options, phases);
     total.converted += chunk.converted;
     total.skipped += chunk.skipped;
     total.failed += chunk.errors.length;
@@ -165,6 +161,31 @@ async function convertAndWrite(
   options.onPhase?.('write', phases.write);
   total.durationMs = Math.round(performance.now() - started);
   return total;
+}
+
+/**
+ * Reads of a chunk in one range transaction when blobs keep being rewritten between its read and its write; the
+ * last failure sends the range to the retry queue.
+ */
+const CHUNK_READS = 4;
+
+/** Read one chunk and write it; read it again when a blob was rewritten in between (BlobRewrittenError). */
+async function readAndWriteChunk(
+  client: pg.PoolClient, message: RangeMessage, ledger: RangeForWork, fromId: number,
+  convert: ReturnType<typeof createLegacyConverter>, options: ProcessOptions, phases: { read: number; convert: number; write: number },
+): Promise<{ rows: RangeRow[]; chunk: { converted: number; skipped: number; errors: RowError[] } }> {
+  for (let read = 1; ; read++) {
+    const reading = performance.now();
+    const { rows } = await client.query<RangeRow>(READ_CHUNK_SQL,
+      [fromId, message.endId, options.maxBlobBytes ?? 2_147_483_647, options.chunkRows]);
+    phases.read += performance.now() - reading;
+    try {
+      return { rows, chunk: await convertAndWriteChunk(client, message, ledger, rows, convert, options, phases) };
+    } catch (err) {
+      // The chunk's writes are rolled back to their savepoint: reading it again sees the rewritten blobs.
+      if (!(err instanceof BlobRewrittenError) || read >= CHUNK_READS) throw err;
+    }
+  }
 }
 
 async function convertAndWriteChunk(

@@ -198,6 +198,18 @@ export const WRITE_CONVERTED_SQL = `${INPUT}, seen AS MATERIALIZED (
 const MOVED_TRACKS_SQL = `
   SELECT t.id::float8 AS id, ${BLOB_MD5_SQL} AS md5 FROM tracks t WHERE t.id = ANY($1::int[]) AND NOT ${HAS_HISTORY_FOR_VERSION('t.id')}`;
 
+/**
+ * A track's legacy blob was rewritten since the read (an old analyzer): the batch cannot be written from this
+ * read. Thrown after the batch's writes were rolled back to their savepoint, so the range's transaction goes on:
+ * the range reads the chunk again (processRange.ts), and only a chunk rewritten on every read goes to the retry
+ * queue under this error's code.
+ */
+export class BlobRewrittenError extends TransientError {
+  constructor(readonly trackId: number) {
+    super('write_contended', `the legacy data of track ${trackId} was rewritten since the range read it; retrying the range later`);
+  }
+}
+
 /** Tries of the write with snapshots before the range is given up to the retry queue (rows kept moving). */
 const SNAPSHOT_WRITE_TRIES = 5;
 
@@ -264,9 +276,7 @@ async function writtenWhole(client: pg.PoolClient, counts: WriteCounts, ctx: His
   if (counts.updated === readMd5.size) return true;
   const { rows } = await client.query<{ id: number; md5: string | null }>(MOVED_TRACKS_SQL, [[...readMd5.keys()], ctx.analysisVersion]);
   const rewritten = rows.find((row) => row.md5 !== readMd5.get(row.id));
-  if (rewritten) {
-    throw new TransientError('write_contended', `the legacy data of track ${rewritten.id} was rewritten since the range read it; retrying the range later`);
-  }
+  if (rewritten) throw new BlobRewrittenError(rewritten.id);
   return rows.length === 0;
 }
 

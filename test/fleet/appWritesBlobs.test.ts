@@ -44,7 +44,8 @@ describe('legacy blobs rewritten by an old analyzer during a backfill', function
         return rowCount === 1;
       }, 3);
     }
-    // A blob rewritten between a chunk's read and its write sends the range back to be read again: retries allowed.
+    // A blob rewritten between a chunk's read and its write makes the range read that chunk again; one rewritten on
+    // every read sends the range to the retry queue: retries allowed.
     await expectCompletedDuringWrites(fleet, jobId, app, false);
 
     const { rows } = await fleet.pool.query<{ id: number; analysis_data: string | null; results: Results; columns: Results }>(
