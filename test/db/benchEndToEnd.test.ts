@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,27 +7,18 @@ import pg from 'pg';
 import { compareRuns } from '../../tools/bench/endToEnd/linearity.js';
 import type { EndToEndReport } from '../../tools/bench/endToEnd/report.js';
 import { rateSeries, summarizeRates, summarizeRss, type ProgressSample } from '../../tools/bench/endToEnd/series.js';
+import { runScript, type CliResult } from '../helpers/cli.js';
 import { ADMIN_DATABASE_URL, dropDatabase, TEST_RABBITMQ_URL, TEST_REDIS_URL, testEnv, uniqueName } from '../helpers/isolation.js';
 
 /** Tests run from dist/test/db/, the bench from dist/tools/bench/endToEnd/. */
 const BENCH = fileURLToPath(new URL('../../tools/bench/endToEnd/main.js', import.meta.url));
 const COMPARE = fileURLToPath(new URL('../../tools/bench/endToEnd/compare.js', import.meta.url));
 
-interface Run { code: number | null; stdout: string; stderr: string }
+type Run = CliResult;
 
+/** A bench entry point with this test's services. */
 function runNode(script: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], {
-      env: testEnv({ DATABASE_URL: ADMIN_DATABASE_URL, RABBITMQ_URL: TEST_RABBITMQ_URL, REDIS_URL: TEST_REDIS_URL }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runScript(script, args, { env: testEnv({ DATABASE_URL: ADMIN_DATABASE_URL, RABBITMQ_URL: TEST_RABBITMQ_URL, REDIS_URL: TEST_REDIS_URL }) });
 }
 
 /** Readings every second of a job converting `rate` tracks/s for `seconds` s. */

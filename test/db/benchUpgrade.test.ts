@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,21 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import pg from 'pg';
 import type { UpgradeRound, UpgradeSummary } from '../../tools/bench/upgrade/report.js';
+import { runScript } from '../helpers/cli.js';
 import { ADMIN_DATABASE_URL, testEnv, uniqueName } from '../helpers/isolation.js';
 
 const BENCH = fileURLToPath(new URL('../../tools/bench/upgrade/main.js', import.meta.url));
-
-function runBench(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BENCH, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function databasesNamed(prefix: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
@@ -41,8 +29,8 @@ describe('npm run bench:upgrade (a whole upgrade, the tool against Alembic + in-
   it('upgrades copies of one Alembic-built library both ways, converts the same tracks, leaves every index valid and drops its databases', async () => {
     const database = uniqueName('tm_upb');
     const out = join(dir, 'upgrade.json');
-    const result = await runBench(['--tracks', '3000', '--repeat', '1', '--consumers', '1', '--range-size', '500', '--database', database, '--json-out', out],
-      testEnv({ DATABASE_URL: ADMIN_DATABASE_URL }));
+    const result = await runScript(BENCH, ['--tracks', '3000', '--repeat', '1', '--consumers', '1', '--range-size', '500', '--database', database, '--json-out', out],
+      { env: testEnv({ DATABASE_URL: ADMIN_DATABASE_URL }) });
     expect(result.code, result.stderr).to.equal(0);
     const report = JSON.parse(readFileSync(out, 'utf8')) as { rounds: UpgradeRound[]; summary: UpgradeSummary };
     expect(report.rounds.map((r) => r.method)).to.deep.equal(['reference', 'fleet']);

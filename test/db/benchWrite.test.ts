@@ -1,20 +1,12 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { runScript, type CliResult } from '../helpers/cli.js';
 import { ADMIN_DATABASE_URL, testEnv, uniqueName } from '../helpers/isolation.js';
 
 const BENCH = fileURLToPath(new URL('../../tools/bench/writeStatement.js', import.meta.url));
 
-function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BENCH, ...args], { env: testEnv({ DATABASE_URL: ADMIN_DATABASE_URL }), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runBench(args: string[]): Promise<CliResult> {
+  return runScript(BENCH, args, { env: testEnv({ DATABASE_URL: ADMIN_DATABASE_URL }) });
 }
 
 describe('npm run bench:write (the range write statement alone)', function () {

@@ -12,8 +12,13 @@ export interface CliResult {
 
 /** Run the CLI as a user would, with optional stdin, and collect its output and exit code. */
 export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {}): Promise<CliResult> {
+  return runScript(CLI_PATH, args, options);
+}
+
+/** Run a built entry point (the CLI, a bench) with this Node.js, and collect its output and exit code. */
+export function runScript(script: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    const child = spawn(process.execPath, [script, ...args], {
       env: options.env ?? { ...process.env, TRACKTION_ENV_FILE: '' },
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],

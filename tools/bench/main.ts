@@ -1,9 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { CommanderError } from 'commander';
-import { exitCodeFor, reportError } from '../../src/cli/errorExit.js';
 import { printLine, printMessage } from '../../src/cli/output.js';
 import { getConfig } from '../../src/shared/config.js';
-import { TracktionError } from '../../src/shared/errors.js';
 import { checkConnection, createPool } from '../../src/shared/db/pool.js';
 import { Closer } from '../../src/shared/lifecycle.js';
 import { fleetNames } from '../../src/shared/names.js';
@@ -14,6 +11,7 @@ import { parseBenchOptions, type BenchOptions } from './options.js';
 import { measuredCode } from './measuredCode.js';
 import { formatReport, writeJsonReport, type BenchReport } from './report.js';
 import { runBench } from './runBench.js';
+import { runEntryPoint } from './entryPoint.js';
 
 /**
  * `npm run bench`: the backfill benchmark. Wiring only: the
@@ -69,13 +67,4 @@ function withoutOutFile(options: BenchOptions): Omit<BenchOptions, 'jsonOut'> {
   return rest;
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    // A bug or an unexpected failure gets its stack: a bench run is worth a bug report.
-    reportError(err, !(err instanceof CommanderError) && !(err instanceof TracktionError));
-    process.exitCode = exitCodeFor(err);
-  },
-);
+runEntryPoint(main);

@@ -25,15 +25,31 @@ export function readProcessMemory(pid: number): ProcessMemory | undefined {
   return { peakRssMb: peak / 1024, rssMb: rss / 1024 };
 }
 
-/** User + system CPU time the process has used, in seconds. */
-export function readProcessCpuSeconds(pid: number): number | undefined {
+/** What /proc/<pid>/stat says of a process's parent and CPU time (seconds; `children*`: its reaped children's). */
+export interface ProcessStat {
+  ppid: number;
+  userSeconds: number;
+  systemSeconds: number;
+  childrenUserSeconds: number;
+  childrenSystemSeconds: number;
+}
+
+export function readProcessStat(pid: number): ProcessStat | undefined {
   const stat = readProc(`/proc/${pid}/stat`);
   if (stat === undefined) return undefined;
-  // The command name (field 2) may contain spaces and parentheses: count fields after its closing one.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / TICKS_PER_SECOND : undefined;
+  // The command name (field 2) may contain spaces and parentheses: count fields after its closing one
+  // (state is [0], ppid [1], utime [11], stime [12], cutime [13], cstime [14]).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const [ppid, utime, stime, cutime, cstime] = [fields[1], fields[11], fields[12], fields[13], fields[14]];
+  if (![ppid, utime, stime, cutime, cstime].every((n) => Number.isFinite(n))) return undefined;
+  return { ppid: ppid as number, userSeconds: (utime as number) / TICKS_PER_SECOND, systemSeconds: (stime as number) / TICKS_PER_SECOND,
+    childrenUserSeconds: (cutime as number) / TICKS_PER_SECOND, childrenSystemSeconds: (cstime as number) / TICKS_PER_SECOND };
+}
+
+/** User + system CPU time the process has used, in seconds. */
+export function readProcessCpuSeconds(pid: number): number | undefined {
+  const stat = readProcessStat(pid);
+  return stat === undefined ? undefined : stat.userSeconds + stat.systemSeconds;
 }
 
 /** Jiffies of the whole machine: busy and total, summed over every core. */

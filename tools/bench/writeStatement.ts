@@ -1,7 +1,6 @@
-import { CommanderError, Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import type pg from 'pg';
 import { allMigrations } from '../../migrations/index.js';
-import { exitCodeFor, reportError } from '../../src/cli/errorExit.js';
 import { intOption } from '../../src/cli/options.js';
 import { formatTable, printLine, printMessage } from '../../src/cli/output.js';
 import { blobMd5, convertedParams, WRITE_FRESH_SQL, type ConvertedRow } from '../../src/consumers/rangeWriter.js';
@@ -12,6 +11,8 @@ import { createLegacyConverter } from '../../src/shared/conversion/convert.js';
 import { createPool, urlForDatabase } from '../../src/shared/db/pool.js';
 import { dropBenchDatabase, quietLogger } from './benchDatabase.js';
 import { readProcessCpuSeconds } from './procStats.js';
+import { runEntryPoint } from './entryPoint.js';
+import { plainName } from './options.js';
 
 /**
  * `npm run bench:write`: the fleet's range write alone — one session, one range of really converted tracks,
@@ -59,7 +60,7 @@ function parseOptions(argv: string[]): Options {
     .option('--rounds <k>', 'rounds; every variant once per round, in rotating order', intOption(1, 1000), 20)
     .option('--variants <list>', `comma-separated, of: ${Object.keys(VARIANTS).join(', ')}`, variantList, Object.keys(VARIANTS))
     .option('--defer-indexes', 'migrate with --defer-indexes (the six query indexes absent)', false)
-    .option('--database <name>', 'bench database (dropped and recreated, dropped at the end)', plainName, 'tracktion_bench_write')
+    .option('--database <name>', 'bench database (dropped and recreated, dropped at the end)', plainName(), 'tracktion_bench_write')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .parse(argv);
@@ -73,10 +74,6 @@ function variantList(value: string): string[] {
   return names;
 }
 
-function plainName(value: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) throw new InvalidArgumentError('must be a plain lowercase database name');
-  return value;
-}
 
 async function main(argv: string[]): Promise<number> {
   const options = parseOptions(argv);
@@ -154,12 +151,4 @@ function median(values: number[]): number {
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    reportError(err, !(err instanceof CommanderError));
-    process.exitCode = exitCodeFor(err);
-  },
-);
+runEntryPoint(main);

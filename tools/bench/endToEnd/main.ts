@@ -1,10 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { CommanderError } from 'commander';
-import { exitCodeFor, reportError } from '../../../src/cli/errorExit.js';
 import { printLine, printMessage } from '../../../src/cli/output.js';
 import { getConfig } from '../../../src/shared/config.js';
 import { checkConnection, createPool, urlForDatabase } from '../../../src/shared/db/pool.js';
-import { TracktionError } from '../../../src/shared/errors.js';
 import { Closer } from '../../../src/shared/lifecycle.js';
 import { fleetNames } from '../../../src/shared/names.js';
 import { deleteNamespace } from '../../../src/shared/namespaceCleanup.js';
@@ -16,6 +13,7 @@ import { backfillLibrary, buildIndexes, migrateLibrary, seedLibrary, timed, veri
 import { formatEndToEndReport, writeEndToEndReport, type EndToEndReport, type PhaseMeasurement } from './report.js';
 import { round } from './series.js';
 import { ServerCounterReader } from './serverCounters.js';
+import { runEntryPoint } from '../entryPoint.js';
 
 /**
  * `npm run bench:e2e`: one whole upgrade of a large library, phase by phase. Wiring only: the phases live
@@ -95,13 +93,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    // A bug or an unexpected failure gets its stack: a bench run is worth a bug report.
-    reportError(err, !(err instanceof CommanderError) && !(err instanceof TracktionError));
-    process.exitCode = exitCodeFor(err);
-  },
-);
+runEntryPoint(main);

@@ -1,6 +1,6 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { intOption } from '../../../src/cli/options.js';
-import { BENCH_DEFAULTS, stamp } from '../options.js';
+import { BENCH_DEFAULTS, plainName, stamp } from '../options.js';
 
 /** What one `npm run bench:e2e` run measures. */
 export interface EndToEndOptions {
@@ -43,10 +43,6 @@ server's, so other work on it counts too) and the checkpoints it took. The backf
 PostgreSQL backends. The table goes to stdout, progress to stderr, everything (with the full series) to
 --json-out. Compare two runs (e.g. 1M and 10M) with: node dist/tools/bench/endToEnd/compare.js A.json B.json`;
 
-function plainName(value: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) throw new InvalidArgumentError('must be a plain lowercase database name');
-  return value;
-}
 
 export function buildEndToEndProgram(now: Date): Command {
   return new Command('bench:e2e')
@@ -55,7 +51,7 @@ export function buildEndToEndProgram(now: Date): Command {
     .option('--consumers <k>', 'consumer processes of the fleet', intOption(1, 64), END_TO_END_DEFAULTS.consumers)
     .option('--range-size <r>', 'range size of the backfill job', intOption(1, 1_000_000), END_TO_END_DEFAULTS.rangeSize)
     .option('--defer-indexes', 'migrate as db migrate --defer-indexes and time db build-indexes as a phase of its own', false)
-    .option('--database <name>', 'bench database, dropped and recreated on the DATABASE_URL server', plainName, END_TO_END_DEFAULTS.databaseName)
+    .option('--database <name>', 'bench database, dropped and recreated on the DATABASE_URL server', plainName(), END_TO_END_DEFAULTS.databaseName)
     .option('--keep-database', 'keep the bench database after the run (to inspect it)', false)
     .option('--json-out <file>', 'where the JSON results go', `bench-results/e2e-${stamp(now)}.json`)
     .option('--sample-seconds <s>', 'how often the backfill\'s progress is read for the rate series', intOption(1, 600), END_TO_END_DEFAULTS.sampleSeconds)

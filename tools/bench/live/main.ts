@@ -1,10 +1,7 @@
 import { availableParallelism, loadavg } from 'node:os';
-import { CommanderError } from 'commander';
-import { exitCodeFor, reportError } from '../../../src/cli/errorExit.js';
 import { printLine, printMessage } from '../../../src/cli/output.js';
 import { getConfig } from '../../../src/shared/config.js';
 import { createPool } from '../../../src/shared/db/pool.js';
-import { TracktionError } from '../../../src/shared/errors.js';
 import { connectRedis } from '../../../src/shared/redis.js';
 import { recreateBenchDatabase, seedFresh } from '../benchDatabase.js';
 import { parseLiveOptions } from './options.js';
@@ -12,6 +9,7 @@ import { runPhase, type PhaseResult } from './phase.js';
 import { PrivatePostgres } from './privatePostgres.js';
 import { formatLiveReport, writeLiveReport, type LiveReport } from './report.js';
 import { APPLICATION_SETUP_SQL } from './workload.js';
+import { runEntryPoint } from '../entryPoint.js';
 
 const TEMPLATE = 'live_template';
 
@@ -68,12 +66,4 @@ async function main(argv: string[]): Promise<number> {
 }
 
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    reportError(err, !(err instanceof CommanderError) && !(err instanceof TracktionError));
-    process.exitCode = exitCodeFor(err);
-  },
-);
+runEntryPoint(main);

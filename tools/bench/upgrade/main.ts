@@ -1,9 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { CommanderError } from 'commander';
-import { exitCodeFor, reportError } from '../../../src/cli/errorExit.js';
 import { printLine, printMessage } from '../../../src/cli/output.js';
 import { getConfig } from '../../../src/shared/config.js';
-import { TracktionError } from '../../../src/shared/errors.js';
 import { Closer } from '../../../src/shared/lifecycle.js';
 import { fleetNames } from '../../../src/shared/names.js';
 import { deleteNamespace } from '../../../src/shared/namespaceCleanup.js';
@@ -15,6 +12,7 @@ import { parseUpgradeBenchOptions } from './options.js';
 import { formatSummary, summarize, UPGRADE_METHODS, type UpgradeRound } from './report.js';
 import { runRound } from './rounds.js';
 import { buildTemplate, copyTemplate } from './template.js';
+import { runEntryPoint } from '../entryPoint.js';
 
 /** `npm run bench:upgrade`: wiring only (the rounds live in rounds.ts, the figures in report.ts). */
 async function main(argv: string[]): Promise<number> {
@@ -63,12 +61,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    reportError(err, !(err instanceof CommanderError) && !(err instanceof TracktionError));
-    process.exitCode = exitCodeFor(err);
-  },
-);
+runEntryPoint(main);

@@ -1,6 +1,6 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { intOption } from '../../../src/cli/options.js';
-import { BENCH_DEFAULTS } from '../options.js';
+import { BENCH_DEFAULTS, plainName } from '../options.js';
 
 /** What one `npm run bench:upgrade` run measures. */
 export interface UpgradeBenchOptions {
@@ -28,10 +28,6 @@ Rounds alternate (reference, fleet, reference, fleet …); the medians are compa
 PostgreSQL backends doing the backfill and of the whole server, per 1,000,000 converted tracks.
 Needs Debian's python3-alembic and python3-psycopg2, and PostgreSQL on this machine (CPU is read in /proc).`;
 
-function plainName(value: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(value)) throw new InvalidArgumentError('must be a plain lowercase database name of at most 41 characters');
-  return value;
-}
 
 export function parseUpgradeBenchOptions(argv: string[], now = new Date()): UpgradeBenchOptions {
   const program = new Command('bench:upgrade')
@@ -41,7 +37,7 @@ export function parseUpgradeBenchOptions(argv: string[], now = new Date()): Upgr
     .option('--consumers <k>', 'consumer processes of the fleet', intOption(1, 64), BENCH_DEFAULTS.consumers)
     .option('--range-size <r>', 'range size of the fleet job', intOption(1, 1_000_000), BENCH_DEFAULTS.rangeSize)
     .option('--sql-chunk-ids <c>', 'ids per statement of the in-database reference', intOption(1, 100_000_000), BENCH_DEFAULTS.sqlChunkIds)
-    .option('--database <name>', 'round database on the DATABASE_URL server (dropped and recreated; the template is <name>_template)', plainName, 'tracktion_upgrade_bench')
+    .option('--database <name>', 'round database on the DATABASE_URL server (dropped and recreated; the template is <name>_template)', plainName(41), 'tracktion_upgrade_bench')
     .option('--keep-database', 'keep the template and the last round\'s database', false)
     .option('--json-out <file>', 'where the JSON results go', `bench-results/upgrade-${now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}.json`)
     .addHelpText('after', HELP_AFTER)
